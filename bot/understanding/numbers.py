@@ -1,0 +1,229 @@
+"""Spoken-number helpers shared by the temperature and count parsers.
+
+Answers may come from speech-to-text, so numbers arrive as digits ("37.5"),
+words ("thirty seven point five"), digit by digit ("three seven five") or a
+mix ("37 point 5"). Everything here is pure and never raises on a str.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4,
+    "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+}
+TEENS = {
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}
+TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}
+_ZERO_SOUNDS = {"oh", "o"}  # "one oh one" -> 101
+_POINT_WORDS = {"point", "dot", "decimal"}
+_FRACTION_WORDS = {"half": Decimal("0.5"), "quarter": Decimal("0.25")}
+_ZERO_COUNT_WORDS = {"none", "nobody", "noone", "zero", "nil"}
+_ZERO_COUNT_PHRASES = {("no", "one"), ("not", "one"), ("no", "body")}
+_MAX_COUNT = Decimal(1_000_000)  # beyond any real count; also keeps int() cheap and safe
+
+# Order matters: times/dates ("9:30", "12/05") are kept whole so they are never
+# read as numbers; then numerals with a "." or "," decimal; then words; then
+# clause punctuation, kept as tokens so a number never spans "one, two".
+_TOKEN = re.compile(
+    r"[0-9]+(?:[/:][0-9]+)+|[0-9]+(?:[.,][0-9]+)?|[^\W\d_]+|[,;:!?.]"
+)
+_NUMERAL = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
+_CLEANUP = str.maketrans({
+    "'": "", "\u2019": "",  # "it's" -> "its", "o'clock" -> "oclock"
+    "\u00b0": " ", "\u00ba": " ",  # degree signs: "37.5°C" -> "37.5 c"
+    "\u2103": " c ", "\u2109": " f ",  # single-character ℃ and ℉
+})
+
+
+@dataclass(frozen=True)
+class SpokenNumber:
+    """A number found in a token list: its value and token span [start, end)."""
+
+    value: Decimal
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case word, numeral and punctuation tokens; hyphens and symbols drop out."""
+    # Degree signs first: NFKC would turn "º" into the letter "o".
+    folded = unicodedata.normalize("NFKC", text.lower().translate(_CLEANUP))
+    return _TOKEN.findall(folded)
+
+
+def token_at(tokens: list[str], index: int) -> str:
+    """The token at index, or "" past the end (saves bounds checks)."""
+    return tokens[index] if 0 <= index < len(tokens) else ""
+
+
+def find_numbers(tokens: list[str]) -> list[SpokenNumber]:
+    """Every number in the tokens, left to right, without overlaps."""
+    numbers: list[SpokenNumber] = []
+    index = 0
+    while index < len(tokens):
+        found = _read_number(tokens, index)
+        if found is None:
+            index += 1
+        else:
+            numbers.append(found)
+            index = found.end
+    return numbers
+
+
+def words_to_number(text: str) -> Decimal | None:
+    """The value when the whole text is one number ("thirty seven point two"), else None."""
+    tokens = tokenize(text)
+    numbers = find_numbers(tokens)
+    if len(numbers) == 1 and numbers[0].start == 0 and numbers[0].end == len(tokens):
+        return numbers[0].value
+    return None
+
+
+def parse_count(text: str) -> int | None:
+    """How many people; None when absent.
+
+    "2", "two", "just one", "one person", "three of them", "both" (=2),
+    "all three". "none"/"nobody"/"no one"/"zero" -> 0. Vague amounts
+    ("a few"), fractions, absurdly large numbers and conflicting numbers
+    ("two or three") give None.
+    """
+    tokens = tokenize(text)
+    if _says_zero(tokens):
+        return 0
+    values = {number.value for number in find_numbers(tokens)}
+    if "both" in tokens:
+        values.add(Decimal(2))
+    if len(values) != 1:
+        return None
+    value = values.pop()
+    if value > _MAX_COUNT or value != value.to_integral_value():
+        return None
+    return int(value)
+
+
+def _says_zero(tokens: list[str]) -> bool:
+    if _ZERO_COUNT_WORDS.intersection(tokens):
+        return True
+    return any(pair in _ZERO_COUNT_PHRASES for pair in zip(tokens, tokens[1:]))
+
+
+def _read_number(tokens: list[str], index: int) -> SpokenNumber | None:
+    whole = _read_whole(tokens, index)
+    if whole is None:
+        return None
+    value, end = whole
+    fraction = _read_point_fraction(tokens, end)
+    if fraction is not None and value == value.to_integral_value():
+        value, end = value + fraction[0], fraction[1]
+    extra = _read_and_a_fraction(tokens, end)
+    if extra is not None:
+        value, end = value + extra[0], extra[1]
+    return SpokenNumber(value, index, end)
+
+
+def _read_whole(tokens: list[str], index: int) -> tuple[Decimal, int] | None:
+    token = tokens[index]
+    if _is_digit(token) and _continues_digits(tokens, index + 1):
+        return _read_digit_by_digit(tokens, index)
+    if _NUMERAL.fullmatch(token):
+        return Decimal(token.replace(",", ".")), index + 1  # "37,8" is a decimal comma
+    return _read_cardinal(tokens, index)
+
+
+def _is_digit(token: str) -> bool:
+    """A single spoken or written digit: "seven" or "7"."""
+    return token in UNITS or (len(token) == 1 and "0" <= token <= "9")
+
+
+def _digit_char(token: str) -> str:
+    return str(UNITS[token]) if token in UNITS else token
+
+
+def _continues_digits(tokens: list[str], index: int) -> bool:
+    token = token_at(tokens, index)
+    if token in _ZERO_SOUNDS:  # "oh" is a zero only between digits
+        return _is_digit(token_at(tokens, index + 1))
+    return _is_digit(token)
+
+
+def _read_digit_by_digit(tokens: list[str], index: int) -> tuple[Decimal, int]:
+    """Read "three seven five" as 375 and "one oh one" as 101."""
+    digits = _digit_char(tokens[index])
+    end = index + 1
+    while _continues_digits(tokens, end):
+        token = tokens[end]
+        digits += "0" if token in _ZERO_SOUNDS else _digit_char(token)
+        end += 1
+    return Decimal(digits), end
+
+
+def _read_cardinal(tokens: list[str], index: int) -> tuple[Decimal, int] | None:
+    """Read "thirty seven", "a hundred and one", "one hundred", "twelve"."""
+    end = index
+    if tokens[end] == "a" and token_at(tokens, end + 1) == "hundred":
+        end += 1
+    head = _read_below_hundred(tokens, end)
+    if head is not None:
+        end = head[1]
+    if token_at(tokens, end) != "hundred":
+        return (Decimal(head[0]), end) if head is not None else None
+    total = 100 * (1 if head is None else head[0])
+    end += 1
+    # "and" belongs to the hundred only when a number follows ("a hundred and one"),
+    # not in "a hundred and a half".
+    if token_at(tokens, end) == "and" and _read_below_hundred(tokens, end + 1):
+        end += 1
+    tail = _read_below_hundred(tokens, end)
+    if tail is not None:
+        total, end = total + tail[0], tail[1]
+    return Decimal(total), end
+
+
+def _read_below_hundred(tokens: list[str], index: int) -> tuple[int, int] | None:
+    token = token_at(tokens, index)
+    if token in TENS:
+        unit = UNITS.get(token_at(tokens, index + 1), 0)
+        return (TENS[token] + unit, index + 2) if unit else (TENS[token], index + 1)
+    if token in TEENS:
+        return TEENS[token], index + 1
+    if token in UNITS:
+        return UNITS[token], index + 1
+    return None
+
+
+def _read_point_fraction(tokens: list[str], index: int) -> tuple[Decimal, int] | None:
+    """Read "point eight" / "dot oh five" / "point 5" as a fraction."""
+    if token_at(tokens, index) not in _POINT_WORDS:
+        return None
+    digits, end = "", index + 1
+    while True:
+        token = token_at(tokens, end)
+        if token in UNITS or token in _ZERO_SOUNDS:
+            digits += str(UNITS.get(token, 0))
+        elif token.isascii() and token.isdigit():
+            digits += token
+        else:
+            break
+        end += 1
+    return (Decimal("0." + digits), end) if digits else None
+
+
+def _read_and_a_fraction(tokens: list[str], index: int) -> tuple[Decimal, int] | None:
+    """Read "and a half" / "and a quarter" (the "a" is optional)."""
+    if token_at(tokens, index) != "and":
+        return None
+    end = index + 1
+    if token_at(tokens, end) == "a":
+        end += 1
+    part = _FRACTION_WORDS.get(token_at(tokens, end))
+    return (part, end + 1) if part is not None else None
