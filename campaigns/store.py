@@ -1,0 +1,157 @@
+"""Data functions. Each is keyword-only and takes the session; the caller commits."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Optional
+
+import phonenumbers
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel, select
+
+from campaigns.models import Escalation, EscalationStatus, Household, OptOut, Screening, utcnow
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str) -> sa.engine.Engine:
+    """One engine per database URL, with the tables created on first use."""
+    kwargs: dict = {}
+    if url.startswith("sqlite"):
+        _make_sqlite_dir(url)
+        # The action server answers from several threads; SQLite needs to be told that's fine.
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    engine = sa.create_engine(url, future=True, **kwargs)
+    if url.startswith("sqlite"):
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    SQLModel.metadata.create_all(engine)
+    return engine
+
+
+def _make_sqlite_dir(url: str) -> None:
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets the console and exports read while the action server writes.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def normalize_phone(raw: str, *, region: str) -> Optional[str]:
+    """E.164 form of a phone number, or None when it is not a valid number."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_phone(phone: Optional[str]) -> str:
+    """A phone number fit for logs: country code and the last two digits."""
+    if not phone:
+        return "-"
+    return phone[:3] + "*" * max(len(phone) - 5, 0) + phone[-2:]
+
+
+def find_household(session: Session, *, household_id: str) -> Optional[Household]:
+    return session.get(Household, household_id)
+
+
+def find_household_by_phone(session: Session, *, phone: str) -> Optional[Household]:
+    return session.exec(select(Household).where(Household.phone == phone)).first()
+
+
+def get_or_create_walk_in(
+    session: Session, *, sender_id: str, phone: Optional[str], timezone: str
+) -> Household:
+    """The household a self-report from an unknown sender belongs to, created on first contact."""
+    if phone:
+        found = find_household_by_phone(session, phone=phone)
+        if found:
+            return found
+    key = phone or sender_id
+    household_id = "walkin-" + hashlib.sha1(key.encode()).hexdigest()[:12]
+    household = session.get(Household, household_id)
+    if household is None:
+        household = Household(id=household_id, phone=phone, walk_in=True, timezone=timezone)
+        session.add(household)
+        session.flush()
+    return household
+
+
+def add_screening(session: Session, *, screening: Screening) -> Screening:
+    session.add(screening)
+    session.flush()  # the escalation that follows needs the id
+    return screening
+
+
+def add_escalation(
+    session: Session,
+    *,
+    household_id: str,
+    kind: str,
+    severity: str,
+    detail: str,
+    screening_id: Optional[int] = None,
+    conversation_id: Optional[str] = None,
+) -> Escalation:
+    escalation = Escalation(
+        household_id=household_id,
+        screening_id=screening_id,
+        kind=kind,
+        severity=severity,
+        detail=detail,
+        conversation_id=conversation_id,
+    )
+    session.add(escalation)
+    session.flush()
+    return escalation
+
+
+def record_opt_out(
+    session: Session, *, household: Household, channel: str, conversation_id: str, said: str
+) -> OptOut:
+    """No further contact on any campaign: the household is marked and the request kept."""
+    now = utcnow()
+    if household.opted_out_at is None:
+        household.opted_out_at = now
+        session.add(household)
+    opt_out = OptOut(
+        household_id=household.id,
+        phone=household.phone,
+        channel=channel,
+        conversation_id=conversation_id,
+        said=said[:200],
+        created_at=now,
+    )
+    session.add(opt_out)
+    return opt_out
+
+
+def flag_wrong_number(session: Session, *, household: Household) -> None:
+    """The household's number reached somebody else: staff must correct it."""
+    if household.wrong_number_at is None:
+        household.wrong_number_at = utcnow()
+        session.add(household)
+
+
+def screenings_since(session: Session, *, since: Optional[datetime] = None) -> Iterable[Screening]:
+    query = select(Screening).order_by(Screening.id)
+    if since is not None:
+        query = query.where(Screening.finished_at >= since)
+    return session.exec(query)
+
+
+def open_escalations(session: Session, *, household_id: Optional[str] = None) -> list[Escalation]:
+    query = select(Escalation).where(Escalation.status != EscalationStatus.resolved.value)
+    if household_id is not None:
+        query = query.where(Escalation.household_id == household_id)
+    return list(session.exec(query.order_by(Escalation.id)))
