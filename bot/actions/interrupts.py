@@ -1,0 +1,108 @@
+"""What a resident may say at any point: opt out, wrong number, help, a person; and the fallback."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import flow
+from bot.actions import context
+from bot.actions.recording import record_request, record_screening
+from bot.actions.screening import reset_events
+from bot.assessment import Ending
+from campaigns import store
+from campaigns.models import EscalationKind
+
+
+def _end_form() -> list[dict[str, Any]]:
+    return [ActiveLoop(None), SlotSet("requested_slot", None), *reset_events()]
+
+
+def _said(tracker: Tracker) -> str:
+    return ((tracker.latest_message or {}).get("text") or "")[:200]
+
+
+class ActionOptOut(Action):
+    """Records an opt-out (no further contact on any campaign) and confirms it."""
+
+    def name(self) -> str:
+        return "action_opt_out"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        state = tracker.get_slot("screening")
+        with context.db_session() as session:
+            household = context.find_household(session, tracker)
+            already = household.opted_out_at is not None
+            if not already:
+                store.record_opt_out(session, household=household, channel=context.channel_of(tracker),
+                                     conversation_id=tracker.sender_id, said=_said(tracker))
+            session.commit()
+        if not already or (state and state["people"]):
+            # Answers given before the opt-out are kept; nothing is added for the rest.
+            record_screening(tracker, state=state or flow.new_state(), ending=Ending.opted_out)
+        dispatcher.utter_message(response="utter_opt_out_confirmed")
+        return _end_form()
+
+
+class ActionWrongNumber(Action):
+    """Flags the household's number for correction; answers from a stranger are not kept."""
+
+    def name(self) -> str:
+        return "action_wrong_number"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        with context.db_session() as session:
+            household = context.find_household(session, tracker)
+            store.flag_wrong_number(session, household=household)
+            session.commit()
+        record_screening(tracker, state=flow.new_state(), ending=Ending.wrong_number)
+        dispatcher.utter_message(response="utter_wrong_number")
+        return _end_form()
+
+
+class ActionRequestHelp(Action):
+    """Escalates a request for help, medicine or food; the screening then carries on."""
+
+    def name(self) -> str:
+        return "action_request_help"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        record_request(tracker, kind=EscalationKind.help_request, said=_said(tracker))
+        dispatcher.utter_message(response="utter_help_escalated")
+        return []
+
+
+class ActionRequestHuman(Action):
+    """Escalates a request to talk to a person: staff call back."""
+
+    def name(self) -> str:
+        return "action_request_human"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        record_request(tracker, kind=EscalationKind.staff_callback, said=_said(tracker))
+        dispatcher.utter_message(response="utter_human_escalated")
+        return []
+
+
+class ActionFallback(Action):
+    """Rephrases once; a second miss in a row gets a clear way forward."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        response = "utter_fallback_final" if _fell_back_last_turn(tracker) else "utter_rephrase"
+        dispatcher.utter_message(response=response)
+        return []
+
+
+def _fell_back_last_turn(tracker: Tracker) -> bool:
+    users_seen = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users_seen += 1
+        elif event.get("event") == "action" and users_seen == 1 and event.get("name") != "action_listen":
+            return event.get("name") == "action_fallback"
+    return False
