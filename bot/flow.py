@@ -119,6 +119,9 @@ def _person_question(person: dict | None, state: dict, prefix: str) -> str | Non
     if person is None:
         return f"{prefix}temperature"
     gave_up = person.get("gave_up", ())
+    no_reading = person["temperature_c"] is None and not person["not_measured"]
+    if no_reading and f"{prefix}temperature" not in gave_up:
+        return f"{prefix}temperature"  # being re-asked
     if person["not_measured"] and person["feels_feverish"] is None and f"{prefix}feels_feverish" not in gave_up:
         return f"{prefix}feels_feverish"
     if person["symptoms"] is None and f"{prefix}symptoms" not in gave_up:

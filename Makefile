@@ -1,0 +1,32 @@
+# The two commands: `make demo` and `make test`. Everything else is set up on the way.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test model serve bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || { PY310=$$(scripts/python310) && $$PY310 -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade "pip>=23" wheel
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+# Trains only when domain.yml, config.yml or data/ changed (the model is named by their hash).
+model: $(STAMP)
+	@$(PY) -m bot.model
+
+demo: model
+	$(PY) -m bot.demo
+
+test: model
+	$(PY) -m pytest
+
+# Rasa server on localhost:5005 (API enabled) and the action server on localhost:5055.
+serve: model
+	$(PY) -m bot.serve
+
+bench: model
+	$(PY) -m bench.run
+
+clean:
+	rm -rf models .rasa out .pytest_cache

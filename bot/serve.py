@@ -1,0 +1,75 @@
+"""Serve the assistant: the Rasa server (API enabled) and the action server, together.
+
+Usage: python -m bot.serve [--port 5005] [--actions-port 5055] [--host localhost]
+Both inherit the environment, so SCREENING_DATABASE_URL reaches the actions. Ctrl-C stops both.
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bot.model import ROOT, ensure_model
+
+ENDPOINTS = """action_endpoint:
+  url: "http://{host}:{port}/webhook"
+"""
+
+
+def commands(model: Path, endpoints: Path, args: argparse.Namespace) -> list[list[str]]:
+    rasa = [sys.executable, "-m", "rasa"]
+    return [
+        [*rasa, "run", "actions", "--actions", "bot.actions", "--port", str(args.actions_port)],
+        [*rasa, "run", "--enable-api", "--model", str(model), "--interface", args.host,
+         "--port", str(args.port), "--credentials", str(ROOT / "credentials.yml"),
+         "--endpoints", str(endpoints)],
+    ]
+
+
+def run(args: argparse.Namespace) -> int:
+    model = ensure_model()
+    with tempfile.TemporaryDirectory() as tmp:
+        endpoints = Path(tmp) / "endpoints.yml"
+        endpoints.write_text(ENDPOINTS.format(host="localhost", port=args.actions_port))
+        procs = [subprocess.Popen(cmd, cwd=ROOT) for cmd in commands(model, endpoints, args)]
+        print(f"Rasa server on http://{args.host}:{args.port}, actions on :{args.actions_port}; Ctrl-C stops both",
+              flush=True)
+        stop = lambda *_: [p.send_signal(signal.SIGINT) for p in procs if p.poll() is None]  # noqa: E731
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while all(p.poll() is None for p in procs):
+                try:
+                    procs[0].wait(timeout=0.5)
+                except subprocess.TimeoutExpired:
+                    pass
+        except KeyboardInterrupt:
+            pass
+        died = [p.returncode for p in procs if p.returncode not in (None, 0)]
+        stop()
+        _wait_all(procs)
+        return died[0] if died else 0
+
+
+def _wait_all(procs: list[subprocess.Popen]) -> None:
+    """Give each server time to shut down cleanly, then make sure it is gone."""
+    for proc in procs:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="localhost")
+    parser.add_argument("--port", type=int, default=5005)
+    parser.add_argument("--actions-port", type=int, default=5055)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Shared fixtures: the real trained model, the real actions in-process, a fresh database per test."""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import socket
+
+import pytest
+from sqlmodel import Session, select
+
+from campaigns import store
+from campaigns.models import Escalation, Household, OptOut, Screening
+from campaigns.settings import get_settings
+
+_senders = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_network(monkeypatch):
+    """Any connection beyond this machine fails: tests never reach a live service."""
+    real_connect = socket.socket.connect
+
+    def guarded(sock, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")):
+            raise ConnectionRefusedError(f"tests may not reach {host}")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    """A fresh SQLite database, used by the actions through SCREENING_DATABASE_URL."""
+    url = f"sqlite:///{tmp_path}/screening.db"
+    monkeypatch.setenv("SCREENING_DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield store.get_engine(url)
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def model_path():
+    from bot.model import ensure_model
+
+    return ensure_model()
+
+
+@pytest.fixture(scope="session")
+def event_loop_for_bot():
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+@pytest.fixture(scope="session")
+def screening_bot(model_path):
+    from bot.inprocess import InProcessBot
+
+    return InProcessBot.load(model_path)
+
+
+class Resident:
+    """One resident chatting with the real model and actions; reads back what was stored."""
+
+    def __init__(self, bot, loop, engine, sender_id: str, channel: str, metadata: dict | None):
+        self.bot, self.loop, self.engine = bot, loop, engine
+        self.sender_id, self.channel, self.metadata = sender_id, channel, metadata
+        self.transcript: list[tuple[str, list[str]]] = []
+
+    def say(self, text: str, metadata: dict | None = None) -> list[str]:
+        meta = metadata if metadata is not None else self.metadata
+        replies = self.loop.run_until_complete(
+            self.bot.send(self.sender_id, text, channel=self.channel, metadata=meta)
+        )
+        self.transcript.append((text, replies))
+        return replies
+
+    def talk(self, *texts: str) -> list[str]:
+        """Say each line in turn; returns the replies to the last one."""
+        replies: list[str] = []
+        for text in texts:
+            replies = self.say(text)
+        return replies
+
+    def _all(self, model, *where):
+        with Session(self.engine) as session:
+            return session.exec(select(model).where(*where).order_by(model.id)).all()
+
+    def rows(self) -> list[Screening]:
+        return self._all(Screening, Screening.conversation_id == self.sender_id)
+
+    def escalations(self) -> list[Escalation]:
+        return self._all(Escalation, Escalation.conversation_id == self.sender_id)
+
+    def opt_outs(self) -> list[OptOut]:
+        return self._all(OptOut, OptOut.conversation_id == self.sender_id)
+
+    def household(self) -> Household:
+        rows = self.rows()
+        with Session(self.engine) as session:
+            if rows:
+                return session.get(Household, rows[0].household_id)
+            return session.exec(select(Household).where(Household.phone == self.sender_id)).one()
+
+
+@pytest.fixture
+def resident(screening_bot, event_loop_for_bot, db):
+    """A factory: resident() is a new sender (a fresh E.164 number) on the chat channel."""
+
+    def make(sender_id: str | None = None, channel: str = "rest", metadata: dict | None = None) -> Resident:
+        sender = sender_id or f"+1415555{next(_senders):04d}"
+        return Resident(screening_bot, event_loop_for_bot, db, sender, channel, metadata)
+
+    return make
