@@ -23,7 +23,7 @@ import copy
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.understanding.callback import parse_callback_time
+from bot.understanding.callback import mentions_callback, parse_callback_time
 from bot.understanding.numbers import parse_count
 from bot.understanding.symptoms import parse_symptoms
 from bot.understanding.temperature import parse_temperature, says_not_measured
@@ -43,6 +43,7 @@ QUESTIONS = (
 )
 MAX_OTHERS = 20  # a larger count is almost surely misheard; it is re-asked
 MAX_SAID = 200  # keep raw answers short in the table
+MAX_ANSWER = 300  # longer than any real answer to one question: re-asked, never read
 INTERRUPT_INTENTS = frozenset({"opt_out", "wrong_number", "request_help", "request_human"})
 CAREFUL_INTENTS = frozenset({"opt_out", "wrong_number"})  # they end the screening for good
 INTERRUPT_CONFIDENCE = 0.5
@@ -136,8 +137,12 @@ def read_answer(state: dict, question: str, text: str, *, now: datetime, tz: Zon
     then left unanswered."""
     state = copy.deepcopy(state)
     state["reask"] = None
-    reader = _READERS[question.removeprefix("other_")]
-    understood = reader(state, question, text.strip(), now=now, tz=tz)
+    text = text.strip()
+    _ensure_person(state, question)
+    if len(text) > MAX_ANSWER:
+        understood: bool | str = "unclear"  # a pasted page is not an answer to one question
+    else:
+        understood = _READERS[question.removeprefix("other_")](state, question, text, now=now, tz=tz)
     if understood is True:
         state["tries"].pop(question, None)
     else:
@@ -173,7 +178,8 @@ def _read_good_time(state, question, text, *, now, tz):
         state["good_time"] = False
         state["callback"] = {"at": at.isoformat(), "said": text[:MAX_SAID]}
         return True
-    answer = parse_yes_no(text)
+    # "busy", "I'm busy", "call me later": a callback without a time, so we ask when
+    answer = False if mentions_callback(text) else parse_yes_no(text)
     if answer is None:
         return "unclear"
     state["good_time"] = answer
@@ -182,18 +188,22 @@ def _read_good_time(state, question, text, *, now, tz):
 
 def _read_callback_when(state, question, text, *, now, tz):
     at = parse_callback_time(text, now=now, tz=tz)
-    if at is None and parse_yes_no(text) is False:
+    if at is None and parse_yes_no(text) is False and not mentions_callback(text):
         state["refused"] = True  # "no" to "when may we call back?" is a refusal
         return True
     state["callback"] = {"at": at.isoformat() if at else None, "said": text[:MAX_SAID]}
     return True
 
 
-def _read_temperature(state, question, text, *, now, tz):
+def _ensure_person(state: dict, question: str) -> None:
+    """A temperature question opens a person's record: the contact once, each other anew."""
     if question == "temperature" and not state["people"]:
         state["people"].append(new_person())
     elif question == "other_temperature" and not _retrying(state, question):
         state["people"].append(new_person())
+
+
+def _read_temperature(state, question, text, *, now, tz):
     person = state["people"][-1]
     reading = parse_temperature(text)
     if reading is not None and reading.plausible:
@@ -234,7 +244,8 @@ def _read_symptoms(state, question, text, *, now, tz):
 
 def _read_others_unwell(state, question, text, *, now, tz):
     answer = parse_yes_no(text)
-    count = parse_count(text)
+    # a keypad "1" means yes, not "one person": the count is then asked, never assumed
+    count = None if text.isdigit() and answer is not None else parse_count(text)
     if count == 0:
         state["others_unwell"] = False  # "nobody"
     elif count is not None and count <= MAX_OTHERS and answer is not False:
