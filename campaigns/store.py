@@ -58,6 +58,8 @@ def mask_phone(phone: Optional[str]) -> str:
     """A phone number fit for logs: country code and the last two digits."""
     if not phone:
         return "-"
+    if len(phone) <= 5:
+        return "*" * len(phone)
     return phone[:3] + "*" * max(len(phone) - 5, 0) + phone[-2:]
 
 
@@ -141,13 +143,6 @@ def flag_wrong_number(session: Session, *, household: Household) -> None:
     if household.wrong_number_at is None:
         household.wrong_number_at = utcnow()
         session.add(household)
-
-
-def screenings_since(session: Session, *, since: Optional[datetime] = None) -> Iterable[Screening]:
-    query = select(Screening).order_by(Screening.id)
-    if since is not None:
-        query = query.where(Screening.finished_at >= since)
-    return session.exec(query)
 
 
 def open_escalations(session: Session, *, household_id: Optional[str] = None) -> list[Escalation]:
