@@ -16,6 +16,8 @@ from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
+from bot import rasa_runtime
+
 
 def quiet_rasa(level: int = logging.WARNING) -> None:
     """Rasa's structured debug log is loud by default; keep warnings and errors."""
@@ -60,6 +62,7 @@ class InProcessBot:
     @classmethod
     def load(cls, model_path: str | Path) -> "InProcessBot":
         quiet_rasa()
+        rasa_runtime.apply()
         return cls(Agent.load(str(model_path), action_endpoint=InProcessActions()))
 
     async def send(self, sender_id: str, text: str, *, channel: str = "rest",

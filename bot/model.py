@@ -45,6 +45,9 @@ def ensure_model(config: Path = ROOT / "config.yml", out: Path = MODELS) -> Path
         return target
     from rasa.api import train  # heavy: imported only when training is needed
 
+    from bot.inprocess import quiet_rasa
+
+    quiet_rasa()
     log.info("training %s (inputs changed)", target.name)
     result = train(
         domain=str(ROOT / "domain.yml"),

@@ -20,9 +20,9 @@ ENDPOINTS = """action_endpoint:
 
 
 def commands(model: Path, endpoints: Path, args: argparse.Namespace) -> list[list[str]]:
-    rasa = [sys.executable, "-m", "rasa"]
+    rasa = [sys.executable, "-m", "bot.rasa_runtime"]  # rasa, with the hot-path fix
     return [
-        [*rasa, "run", "actions", "--actions", "bot.actions", "--port", str(args.actions_port)],
+        [sys.executable, "-m", "rasa", "run", "actions", "--actions", "bot.actions", "--port", str(args.actions_port)],
         [*rasa, "run", "--enable-api", "--model", str(model), "--interface", args.host,
          "--port", str(args.port), "--credentials", str(ROOT / "credentials.yml"),
          "--endpoints", str(endpoints)],

@@ -1,0 +1,116 @@
+"""`make bench`: whole scripted conversations through the model in-process, lean vs stock.
+
+Each configuration runs in its own process pinned to one core, one after the other in the
+same run, so the ratios compare like with like on a shared, noisy machine.
+Usage: python -m bench.run [--conversations N]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = {"lean (config.yml)": ROOT / "config.yml", "stock (rasa init)": ROOT / "bench" / "stock_config.yml"}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def converse(bot, conversations: int) -> tuple[list[float], float]:
+    from bot.demo import SCRIPTS
+
+    latencies: list[float] = []
+    started = time.perf_counter()
+    for n in range(conversations):
+        _, lines = SCRIPTS[n % len(SCRIPTS)]
+        sender = f"+1415666{n:04d}"
+        for line in lines:
+            t0 = time.perf_counter()
+            await bot.send(sender, line)
+            latencies.append((time.perf_counter() - t0) * 1000)
+    return latencies, time.perf_counter() - started
+
+
+async def heldout_accuracy(bot) -> float:
+    from tests.bot.test_rasa_checks import HELDOUT, _examples
+
+    pairs = _examples(HELDOUT)
+    hits = 0
+    for text, intent in pairs:
+        hits += (await bot.agent.parse_message(text))["intent"]["name"] == intent
+    return hits / len(pairs)
+
+
+def measure_one(config: Path, conversations: int) -> dict:
+    """Runs in a child process: load, warm up, converse, parse the held-out file."""
+    os.sched_setaffinity(0, {0})  # conversations per second on one core
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["SCREENING_DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"
+        from bot.inprocess import InProcessBot
+        from bot.model import ensure_model
+
+        model = ensure_model(config)
+        t0 = time.perf_counter()
+        bot = InProcessBot.load(model)
+        load_s = time.perf_counter() - t0
+        loop = asyncio.new_event_loop()
+        loop.run_until_complete(converse(bot, 3))  # warm-up: first calls compile and cache
+        latencies, wall = loop.run_until_complete(converse(bot, conversations))
+        accuracy = loop.run_until_complete(heldout_accuracy(bot))
+    return {"load_s": load_s, "p50_ms": statistics.median(latencies), "p99_ms": percentile(latencies, 0.99),
+            "turns": len(latencies), "conv_per_s": conversations / wall, "accuracy": accuracy}
+
+
+def run_child(config: Path, conversations: int) -> dict:
+    out = subprocess.run([sys.executable, "-m", "bench.run", "--child", str(config), "--conversations",
+                          str(conversations)], cwd=ROOT, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"benchmark of {config.name} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def report(results: dict[str, dict]) -> None:
+    (lean_name, lean), (stock_name, stock) = results.items()
+    rows = [("p50 turn latency (ms)", "p50_ms", "{:.1f}"), ("p99 turn latency (ms)", "p99_ms", "{:.1f}"),
+            ("conversations/s, one core", "conv_per_s", "{:.2f}"), ("model load (s)", "load_s", "{:.2f}"),
+            ("held-out intent accuracy", "accuracy", "{:.3f}")]
+    print(f"\n{'':28}{lean_name:>20}{stock_name:>20}{'ratio':>10}")
+    for label, key, fmt in rows:
+        better_low = key in ("p50_ms", "p99_ms", "load_s")
+        ratio = stock[key] / lean[key] if better_low else lean[key] / stock[key]
+        print(f"{label:28}{fmt.format(lean[key]):>20}{fmt.format(stock[key]):>20}{ratio:>9.2f}x")
+    print(f"\n(ratio > 1 means the lean configuration is better; {lean['turns']} timed turns each)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=60)
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(measure_one(args.child, args.conversations)))
+        return 0
+    from bot.model import ensure_model
+
+    for name, config in CONFIGS.items():
+        print(f"model for {name}: {ensure_model(config).name}", flush=True)
+    results = {}
+    for name, config in CONFIGS.items():
+        print(f"benchmarking {name} ...", flush=True)
+        results[name] = run_child(config, args.conversations)
+    report(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
