@@ -1,6 +1,7 @@
 """What a resident may say at any point: opt out, wrong number, help, a person; and the fallback."""
 from __future__ import annotations
 
+import abc
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -62,28 +63,37 @@ class ActionWrongNumber(Action):
         return _end_form()
 
 
-class ActionRequestHelp(Action):
-    """Escalates a request for help, medicine or food; the screening then carries on."""
+class EscalateRequest(Action, abc.ABC):
+    """Escalates what the resident asked for at once; a screening under way then carries on."""
+
+    kind: EscalationKind
+    response: str
+
+    @abc.abstractmethod
+    def name(self) -> str: ...
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        record_request(tracker, kind=self.kind, said=_said(tracker))
+        dispatcher.utter_message(response=self.response)
+        return []
+
+
+class ActionRequestHelp(EscalateRequest):
+    """Help, medicine or food."""
+
+    kind, response = EscalationKind.help_request, "utter_help_escalated"
 
     def name(self) -> str:
         return "action_request_help"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        record_request(tracker, kind=EscalationKind.help_request, said=_said(tracker))
-        dispatcher.utter_message(response="utter_help_escalated")
-        return []
 
+class ActionRequestHuman(EscalateRequest):
+    """To talk to a person: staff call back."""
 
-class ActionRequestHuman(Action):
-    """Escalates a request to talk to a person: staff call back."""
+    kind, response = EscalationKind.staff_callback, "utter_human_escalated"
 
     def name(self) -> str:
         return "action_request_human"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        record_request(tracker, kind=EscalationKind.staff_callback, said=_said(tracker))
-        dispatcher.utter_message(response="utter_human_escalated")
-        return []
 
 
 class ActionFallback(Action):

@@ -74,3 +74,12 @@ def test_heldout_intent_accuracy(screening_bot, event_loop_for_bot):
     for (text, expected, got) in misses:
         print(f"  miss: {text!r}: expected {expected}, got {got}")
     assert accuracy >= MIN_HELDOUT_ACCURACY
+
+
+def test_every_domain_action_is_served_by_the_action_package():
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("bot.actions")
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    assert set(domain["actions"]) == set(executor.actions)
