@@ -2,6 +2,9 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# TensorFlow and SQLAlchemy 1.4 talk a lot at start-up; nothing they say here is actionable.
+export TF_CPP_MIN_LOG_LEVEL := 3
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 .PHONY: demo test model serve bench clean
 
