@@ -72,6 +72,3 @@ class InProcessBot:
         message = UserMessage(text, output, sender_id, input_channel=channel, metadata=metadata)
         await self.agent.handle_message(message)
         return [m["text"] for m in output.messages if m.get("text")]
-
-    async def tracker(self, sender_id: str):
-        return await self.agent.tracker_store.get_or_create_tracker(sender_id)

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Optional
 
 import phonenumbers
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
-from campaigns.models import Escalation, EscalationStatus, Household, OptOut, Screening, utcnow
+from campaigns.models import Escalation, Household, OptOut, Screening, utcnow
 
 
 @lru_cache(maxsize=8)
@@ -143,10 +142,3 @@ def flag_wrong_number(session: Session, *, household: Household) -> None:
     if household.wrong_number_at is None:
         household.wrong_number_at = utcnow()
         session.add(household)
-
-
-def open_escalations(session: Session, *, household_id: Optional[str] = None) -> list[Escalation]:
-    query = select(Escalation).where(Escalation.status != EscalationStatus.resolved.value)
-    if household_id is not None:
-        query = query.where(Escalation.household_id == household_id)
-    return list(session.exec(query.order_by(Escalation.id)))

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlmodel import Session
 
-from campaigns import settings, store
+from campaigns import settings
 from campaigns.cli import main
 from campaigns.export import EXPORT_HEADER
 from campaigns.models import Household, Screening

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlmodel import Session
 
-from campaigns import settings, store
 from campaigns.export import EXPORT_HEADER, export_screenings, export_to_path, parse_since
 from campaigns.models import Escalation, Household, Screening
 
@@ -128,7 +127,8 @@ def test_export_escalation_status_least_resolved(session, statuses, cell):
 
 
 def test_export_escalation_status_belongs_to_its_row(session):
-    first, second = add(session, person_index=0), add(session, person_index=1)
+    add(session, person_index=0)
+    second = add(session, person_index=1)
     escalate(session, second, "open")
     session.add(Escalation(household_id="h1", screening_id=None, kind="help_request"))  # no screening
     session.commit()

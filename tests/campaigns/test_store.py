@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from campaigns import settings, store
+from campaigns import store
 from campaigns.models import Household, OptOut, Screening
 
 
