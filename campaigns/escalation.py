@@ -50,15 +50,17 @@ def raise_escalation(
     conversation_id: Optional[str] = None,
 ) -> Escalation:
     """Add an escalation row; its severity follows from its kind. Notify after commit."""
-    return store.add_escalation(
-        session,
+    escalation = Escalation(
         household_id=household.id,
+        screening_id=screening_id,
         kind=kind.value,
         severity=SEVERITY[kind].value,
         detail=detail[:500],
-        screening_id=screening_id,
         conversation_id=conversation_id,
     )
+    session.add(escalation)
+    session.flush()  # the id is logged by the notifier
+    return escalation
 
 
 def notify_all(escalations: list[Escalation], household: Household, notifier: Optional[Notifier] = None) -> None:

@@ -10,7 +10,7 @@ import phonenumbers
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
-from campaigns.models import Escalation, Household, OptOut, Screening, utcnow
+from campaigns.models import Household, OptOut, Screening, utcnow
 
 
 @lru_cache(maxsize=8)
@@ -92,29 +92,6 @@ def add_screening(session: Session, *, screening: Screening) -> Screening:
     session.add(screening)
     session.flush()  # the escalation that follows needs the id
     return screening
-
-
-def add_escalation(
-    session: Session,
-    *,
-    household_id: str,
-    kind: str,
-    severity: str,
-    detail: str,
-    screening_id: Optional[int] = None,
-    conversation_id: Optional[str] = None,
-) -> Escalation:
-    escalation = Escalation(
-        household_id=household_id,
-        screening_id=screening_id,
-        kind=kind,
-        severity=severity,
-        detail=detail,
-        conversation_id=conversation_id,
-    )
-    session.add(escalation)
-    session.flush()
-    return escalation
 
 
 def record_opt_out(
