@@ -31,11 +31,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-SYMPTOM_CODES: tuple[str, ...] = (
-    "fever", "chills", "cough", "shortness_of_breath", "fatigue", "muscle_aches",
-    "headache", "loss_of_taste_or_smell", "sore_throat", "runny_nose", "nausea_vomiting", "diarrhea",
-)
-RED_FLAG_CODES: tuple[str, ...] = ("difficulty_breathing", "chest_pain", "confusion", "bluish_lips")
+from campaigns.vocabulary import RED_FLAG_CODES, SYMPTOM_CODES  # noqa: F401 (re-exported)
 
 MAX_INPUT_CHARS = 10_000  # longer input is truncated; real answers are far shorter
 

@@ -1,0 +1,52 @@
+"""What every subcommand shares: the database engine, failure messages, exit codes.
+
+A handler takes the parsed arguments and returns the exit code:
+0 done, 1 the work failed (precise message on stderr), 2 bad usage (argparse).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Optional
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+
+from campaigns import store
+from campaigns.settings import get_settings
+
+Subparsers = argparse._SubParsersAction
+
+
+def engine() -> Optional[sa.engine.Engine]:
+    """The configured database's engine, or None after telling the user why not."""
+    try:
+        url = get_settings().database_url
+    except ValidationError as exc:
+        fail(f"bad settings: {exc}")
+        return None
+    return engine_for(url, name="SCREENING_DATABASE_URL")
+
+
+def engine_for(url: str, *, name: str) -> Optional[sa.engine.Engine]:
+    try:
+        return store.get_engine(url)
+    except sa.exc.ArgumentError:
+        # The message would repeat the URL, and with it any password.
+        fail(f"{name} is not a valid database URL")
+    except (sa.exc.SQLAlchemyError, OSError) as exc:
+        fail(f"cannot open the database: {db_reason(exc)}")
+    return None
+
+
+def db_reason(exc: Exception) -> str:
+    return str(getattr(exc, "orig", None) or exc)
+
+
+def fail(message: str) -> int:
+    print(f"screening: {message}", file=sys.stderr)
+    return 1
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
