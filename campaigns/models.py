@@ -4,7 +4,7 @@ Rasa's SQL tracker store owns a table called `events`; no table here may use tha
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from enum import Enum
 from typing import Optional
 
@@ -155,3 +155,118 @@ class OptOut(SQLModel, table=True):
     conversation_id: Optional[str] = Field(default=None, max_length=128)
     said: Optional[str] = None
     created_at: Optional[datetime] = _ts(nullable=False, default=utcnow)
+
+
+class CampaignStatus(str, Enum):
+    running = "running"  # the scheduler plans its rounds and dials them
+    paused = "paused"  # nothing new is dialled; calls already in progress finish
+    stopped = "stopped"  # ended by staff; attempts still due were canceled
+    finished = "finished"  # every round of every day is done
+
+
+class AttemptStatus(str, Enum):
+    due = "due"  # waiting for its due time
+    claimed = "claimed"  # taken by a dispatcher, about to be placed
+    dialing = "dialing"  # the carrier accepted it and is ringing
+    in_progress = "in_progress"  # answered: the conversation is running
+    completed = "completed"  # answered and the conversation ended: the household was reached
+    busy = "busy"  # the line was busy
+    no_answer = "no_answer"  # nobody picked up
+    machine = "machine"  # an answering machine picked up
+    failed = "failed"  # the carrier could not place it
+    interrupted = "interrupted"  # the dispatcher died during the call; retried unless a screening was written
+    canceled = "canceled"  # never placed: the campaign stopped or the round ran out of time
+    skipped = "skipped"  # never placed: the household opted out or its number is wrong
+
+
+PENDING_STATUSES = (AttemptStatus.due, AttemptStatus.claimed, AttemptStatus.dialing, AttemptStatus.in_progress)
+
+
+class Campaign(SQLModel, table=True):
+    """A started campaign file. The validated file is kept as JSON so later edits to the
+    file change nothing until the campaign is started again."""
+
+    __tablename__ = "campaigns"
+
+    id: str = Field(primary_key=True, max_length=64)  # the campaign file's name
+    source: str = ""  # the file it was started from
+    spec_json: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    status: str = Field(default=CampaignStatus.running.value, max_length=16)
+    created_at: Optional[datetime] = _ts(nullable=False, default=utcnow)
+    updated_at: Optional[datetime] = _ts(nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class CampaignMember(SQLModel, table=True):
+    """The households of a campaign whose list came from a file."""
+
+    __tablename__ = "campaign_members"
+
+    campaign_id: str = Field(foreign_key="campaigns.id", primary_key=True, max_length=64)
+    household_id: str = Field(foreign_key="households.id", primary_key=True, max_length=64)
+
+
+class PlannedRound(SQLModel, table=True):
+    """A round whose attempts were written; planning it again does nothing."""
+
+    __tablename__ = "planned_rounds"
+
+    campaign_id: str = Field(foreign_key="campaigns.id", primary_key=True, max_length=64)
+    day: date = Field(primary_key=True)  # the households' local date
+    round_no: int = Field(primary_key=True)  # 1 = the first round of the day
+    households: int = 0
+    planned_at: Optional[datetime] = _ts(nullable=False, default=utcnow)
+
+
+class Attempt(SQLModel, table=True):
+    """One contact attempt: scheduled work as data. A dispatcher claims a due row
+    atomically before it dials, so a restart never loses or repeats one."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (
+        sa.UniqueConstraint("campaign_id", "household_id", "day", "round_no", "try_no", name="uq_attempt"),
+        sa.Index("ix_attempts_status_due", "status", "due_at"),
+        sa.Index("ix_attempts_household", "household_id", "campaign_id", "day"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    campaign_id: str = Field(foreign_key="campaigns.id", max_length=64)
+    household_id: str = Field(foreign_key="households.id", max_length=64)
+    day: date  # the household's local date of the round
+    round_no: int
+    try_no: int = 1  # 1 = the round's first attempt, then retries and callbacks
+    kind: str = Field(default="round", max_length=16)  # round | retry | callback
+    channel: str = Field(default=Channel.voice.value, max_length=16)
+    due_at: Optional[datetime] = _ts(nullable=False)
+    status: str = Field(default=AttemptStatus.due.value, max_length=16)
+    worker: Optional[str] = Field(default=None, max_length=128)
+    claim_token: Optional[str] = Field(default=None, max_length=40, index=True)
+    claimed_at: Optional[datetime] = _ts()
+    placed_at: Optional[datetime] = _ts()
+    answered_at: Optional[datetime] = _ts()
+    ended_at: Optional[datetime] = _ts()
+    carrier_ref: Optional[str] = Field(default=None, max_length=64, index=True)
+    conversation_id: Optional[str] = Field(default=None, max_length=128)
+    detail: Optional[str] = None  # why: the carrier's outcome, a skip or a cancel reason
+
+
+class UnreachableDay(SQLModel, table=True):
+    """A household no round reached on a day; it was given a field-visit escalation."""
+
+    __tablename__ = "unreachable_days"
+
+    campaign_id: str = Field(foreign_key="campaigns.id", primary_key=True, max_length=64)
+    household_id: str = Field(foreign_key="households.id", primary_key=True, max_length=64)
+    day: date = Field(primary_key=True)
+    escalation_id: Optional[int] = Field(default=None, foreign_key="escalations.id")
+
+
+class Worker(SQLModel, table=True):
+    """A running dispatcher. Its claims are taken back once its heartbeat stops."""
+
+    __tablename__ = "workers"
+
+    id: str = Field(primary_key=True, max_length=128)  # host:pid:random
+    host: str = Field(max_length=255)
+    pid: int
+    started_at: Optional[datetime] = _ts(nullable=False, default=utcnow)
+    heartbeat_at: Optional[datetime] = _ts(nullable=False, default=utcnow)
