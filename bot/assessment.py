@@ -1,6 +1,8 @@
 """Turn a finished (or interrupted) screening state into one result per person. Pure."""
 from __future__ import annotations
 
+from typing import Optional
+
 from dataclasses import dataclass
 from enum import Enum
 
@@ -28,11 +30,13 @@ class PersonResult:
     reported_by_contact: bool = False
 
 
-def assess(person: dict, *, fever_threshold_c: float) -> tuple[bool, bool, str | None]:
-    """(abnormal, urgent, reason) for one person's answers under the default rule.
+def assess(person: dict, *, fever_threshold_c: float, symptoms: Optional[frozenset[str]] = None,
+           red_flags: Optional[frozenset[str]] = None) -> tuple[bool, bool, str | None]:
+    """(abnormal, urgent, reason) for one person's answers.
 
-    Abnormal: temperature at or above the threshold, feeling feverish, or any symptom.
-    Urgent: any red flag (urgent people are abnormal too).
+    Abnormal: temperature at or above the threshold, feeling feverish, or a symptom of the
+    campaign's set (None: every symptom). Urgent: a red flag of the campaign's set (None:
+    every red flag); a red flag outside the set still makes the person abnormal.
     """
     reasons = []
     temp = person.get("temperature_c")
@@ -40,11 +44,12 @@ def assess(person: dict, *, fever_threshold_c: float) -> tuple[bool, bool, str |
         reasons.append(f"temperature {temp:.1f} C >= {fever_threshold_c:.1f} C")
     if person.get("feels_feverish"):
         reasons.append("feels feverish")
-    if person.get("symptoms"):
-        reasons.append("symptoms: " + ", ".join(person["symptoms"]))
+    counted = [code for code in person.get("symptoms") or () if symptoms is None or code in symptoms]
+    if counted:
+        reasons.append("symptoms: " + ", ".join(counted))
     if person.get("red_flags"):
         reasons.append("red flags: " + ", ".join(person["red_flags"]))
-    urgent = bool(person.get("red_flags"))
+    urgent = any(red_flags is None or code in red_flags for code in person.get("red_flags") or ())
     return bool(reasons), urgent, "; ".join(reasons) or None
 
 
@@ -60,9 +65,12 @@ def unclear_parts(person: dict) -> list[str]:
     return parts
 
 
-def person_result(person: dict, index: int, outcome: str, *, fever_threshold_c: float) -> PersonResult:
+def person_result(person: dict, index: int, outcome: str, *, fever_threshold_c: float,
+                  symptoms: Optional[frozenset[str]] = None,
+                  red_flags: Optional[frozenset[str]] = None) -> PersonResult:
     """One person's row: what they said, and the judgement made of it."""
-    abnormal, urgent, reason = assess(person, fever_threshold_c=fever_threshold_c)
+    abnormal, urgent, reason = assess(person, fever_threshold_c=fever_threshold_c, symptoms=symptoms,
+                                      red_flags=red_flags)
     unclear = unclear_parts(person)
     if not abnormal and unclear:
         reason = "not judged: " + ", ".join(unclear)
@@ -86,7 +94,9 @@ def _codes(values: list[str] | None) -> tuple[str, ...] | None:
     return None if values is None else tuple(values)
 
 
-def summarize(state: dict, *, ending: Ending, members: int, fever_threshold_c: float) -> list[PersonResult]:
+def summarize(state: dict, *, ending: Ending, members: int, fever_threshold_c: float,
+              symptoms: Optional[frozenset[str]] = None,
+              red_flags: Optional[frozenset[str]] = None) -> list[PersonResult]:
     """Every row this screening produces, contact first.
 
     Household members the contact said were well get a row each (reported by the contact);
@@ -104,9 +114,10 @@ def summarize(state: dict, *, ending: Ending, members: int, fever_threshold_c: f
         return [PersonResult(0, outcome, reason="no answers given", unclear=ending is not Ending.opted_out)]
     contact_outcome = {Ending.opted_out: "opted_out", Ending.finished: "completed"}.get(ending, "partial")
     other_outcome = "completed" if ending is Ending.finished else "partial"
-    rows = [person_result(people[0], 0, contact_outcome, fever_threshold_c=fever_threshold_c)]
+    rules = {"fever_threshold_c": fever_threshold_c, "symptoms": symptoms, "red_flags": red_flags}
+    rows = [person_result(people[0], 0, contact_outcome, **rules)]
     for index, person in enumerate(people[1:], start=1):
-        rows.append(person_result(person, index, other_outcome, fever_threshold_c=fever_threshold_c))
+        rows.append(person_result(person, index, other_outcome, **rules))
     if ending is Ending.finished and _rest_reported_well(state):
         for index in range(len(people), max(members, len(people))):
             rows.append(PersonResult(index, "completed", reason="reported well by household contact",

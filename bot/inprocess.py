@@ -68,7 +68,31 @@ class InProcessBot:
     async def send(self, sender_id: str, text: str, *, channel: str = "rest",
                    metadata: Optional[dict[str, Any]] = None) -> list[str]:
         """The texts the bot answers with, in order."""
-        output = CollectingOutputChannel()
+        return [reply for reply, _ in await self.exchange(sender_id, text, channel=channel, metadata=metadata)]
+
+    async def exchange(self, sender_id: str, text: str, *, channel: str = "rest",
+                       metadata: Optional[dict[str, Any]] = None) -> list[tuple[str, Optional[str]]]:
+        """The bot's replies, each with the name of the response it came from (None if free text).
+
+        This is the interface the campaign engine's simulated carrier talks to."""
+        output = ResponseCollector()
         message = UserMessage(text, output, sender_id, input_channel=channel, metadata=metadata)
         await self.agent.handle_message(message)
-        return [m["text"] for m in output.messages if m.get("text")]
+        return [(m["text"], m.get("response")) for m in output.messages if m.get("text")]
+
+
+class ResponseCollector(CollectingOutputChannel):
+    """Collects replies and remembers which domain response each one came from."""
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        for part in text.strip().split("\n\n"):
+            message = self._message(recipient_id, text=part)
+            message["response"] = kwargs.get("utter_action")
+            await self._persist_message(message)
+
+
+def adapter(model_path: Optional[str | Path] = None) -> InProcessBot:
+    """The bot for dry runs: the cached model (trained first if its inputs changed)."""
+    from bot.model import ensure_model
+
+    return InProcessBot.load(model_path or ensure_model())

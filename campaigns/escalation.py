@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Optional, Protocol
 
 from sqlmodel import Session
 
 from campaigns import store
-from campaigns.models import Escalation, EscalationKind, Household, Severity
+from campaigns.models import Escalation, EscalationKind, Household, Severity, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ def raise_escalation(
     detail: str,
     screening_id: Optional[int] = None,
     conversation_id: Optional[str] = None,
+    at: Optional[datetime] = None,
 ) -> Escalation:
     """Add an escalation row; its severity follows from its kind. Notify after commit."""
     escalation = Escalation(
@@ -57,6 +59,7 @@ def raise_escalation(
         severity=SEVERITY[kind].value,
         detail=detail[:500],
         conversation_id=conversation_id,
+        created_at=at or utcnow(),
     )
     session.add(escalation)
     session.flush()  # the id is logged by the notifier

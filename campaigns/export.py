@@ -10,7 +10,7 @@ import csv
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional, Sequence, TextIO
+from typing import Any, Callable, Optional, Sequence, TextIO
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -21,6 +21,10 @@ EXPORT_HEADER: tuple[str, ...] = (
     "household_id", "phone", "person", "campaign", "channel", "finished_at",
     "temperature_c", "temperature_said", "feels_feverish", "symptoms", "red_flags",
     "abnormal", "reason", "outcome", "escalation_status",
+)
+ESCALATION_HEADER: tuple[str, ...] = (
+    "id", "created_at", "household_id", "phone", "community", "kind", "severity", "status",
+    "detail", "conversation_id",
 )
 
 BATCH_ROWS = 1000  # rows per fetch: enough to keep round trips rare, small enough to stay flat
@@ -79,16 +83,41 @@ def export_to_path(
     since: Optional[datetime] = None,
     abnormal_only: bool = False,
 ) -> int:
-    """Export to a file atomically: written to `<path>.tmp`, renamed when complete.
+    """Export screenings to a file atomically (see `write_atomically`)."""
+    return write_atomically(path, lambda out: export_screenings(
+        session, out=out, campaign_id=campaign_id, since=since, abnormal_only=abnormal_only))
+
+
+def export_escalations(session: Session, *, out: TextIO) -> int:
+    """Write the header and one CSV line per escalation, oldest first; returns the row count."""
+    query = (
+        sa.select(Escalation.id, Escalation.created_at, Escalation.household_id, Household.phone,
+                  Household.community, Escalation.kind, Escalation.severity, Escalation.status,
+                  Escalation.detail, Escalation.conversation_id)
+        .select_from(Escalation)
+        .outerjoin(Household, Household.id == Escalation.household_id)
+        .order_by(Escalation.created_at, Escalation.id)
+    )
+    writer = csv.writer(out)
+    writer.writerow(ESCALATION_HEADER)
+    count = 0
+    for (id_, created, household_id, phone, community, kind, severity, status, detail,
+         conversation) in session.execute(query.execution_options(yield_per=BATCH_ROWS)):
+        writer.writerow([id_, _timestamp(created), household_id, phone or "", _inert(community or ""),
+                         kind, severity, status, _inert(detail or ""), conversation or ""])
+        count += 1
+    return count
+
+
+def write_atomically(path: Path, write: Callable[[TextIO], int]) -> int:
+    """Write a file through `<path>.tmp`, renamed when complete; returns what `write` returns.
 
     A failed export leaves no file behind (and an earlier file at `path` untouched).
     """
     tmp = path.with_name(path.name + ".tmp")
     try:
         with open(tmp, "w", newline="", encoding="utf-8") as out:
-            count = export_screenings(
-                session, out=out, campaign_id=campaign_id, since=since, abnormal_only=abnormal_only
-            )
+            count = write(out)
             out.flush()
             os.fsync(out.fileno())  # the rename must never expose a file whose data is not on disk
         os.replace(tmp, path)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
@@ -10,7 +11,7 @@ import phonenumbers
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
-from campaigns.models import Household, OptOut, Screening, utcnow
+from campaigns.models import Campaign, Household, OptOut, Screening, utcnow
 
 
 @lru_cache(maxsize=8)
@@ -35,9 +36,12 @@ def _make_sqlite_dir(url: str) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    # WAL lets the console and exports read while the action server writes.
+    # WAL lets the console and exports read while the action server writes. With WAL,
+    # synchronous=NORMAL still survives a killed process; only a power cut may lose the
+    # last commits, and it spares an fsync per commit (the dispatcher commits often).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
@@ -119,3 +123,12 @@ def flag_wrong_number(session: Session, *, household: Household) -> None:
     if household.wrong_number_at is None:
         household.wrong_number_at = utcnow()
         session.add(household)
+
+
+def screening_rules(session: Session, *, campaign_id: Optional[str]) -> Optional[dict]:
+    """The `screening` section of a started campaign (threshold, symptom set, red flags,
+    emergency number), or None for a self-report or an unknown campaign."""
+    campaign = session.get(Campaign, campaign_id) if campaign_id else None
+    if campaign is None:
+        return None
+    return json.loads(campaign.spec_json).get("screening")

@@ -113,3 +113,45 @@ def resident(screening_bot, event_loop_for_bot, db):
         return Resident(screening_bot, event_loop_for_bot, db, sender, channel, metadata)
 
     return make
+
+
+# --- PostgreSQL: a real server for the session, a fresh database per test -------------------------
+
+_pg_databases = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL server on 127.0.0.1, installed if missing. It fails, never skips: CI needs it."""
+    from tests import pg
+
+    try:
+        server, problem = pg.start_server(), ""
+    except pg.PgError as error:
+        server, problem = None, str(error)
+    if server is None:  # failed outside the except block, so the report is the message alone
+        pytest.fail(f"PostgreSQL for the tests could not be set up: {problem}", pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """The URL of a fresh, empty PostgreSQL database (t_<n>), dropped after the test."""
+    name = f"t_{next(_pg_databases)}"
+    pg_server.create_database(name)
+    url = pg_server.url(name)
+    yield url
+    # get_engine is cached: close the pooled connections of the test's engine before forgetting it.
+    store.get_engine(url).dispose()
+    store.get_engine.cache_clear()
+    pg_server.drop_database(name)
+
+
+@pytest.fixture
+def pg_db(pg_url, monkeypatch):
+    """Like `db`, on PostgreSQL: SCREENING_DATABASE_URL points at a fresh database; yields its engine."""
+    monkeypatch.setenv("SCREENING_DATABASE_URL", pg_url)
+    get_settings.cache_clear()
+    yield store.get_engine(pg_url)
+    get_settings.cache_clear()

@@ -22,8 +22,13 @@ def record_screening(tracker: Tracker, *, state: dict, ending: Ending) -> list[P
         household = context.find_household(session, tracker)
         if household is None:
             raise LookupError(f"conversation {tracker.sender_id} has no household")
-        results = summarize(state, ending=ending, members=household.members or 1,
-                            fever_threshold_c=settings.fever_threshold_c)
+        rules = store.screening_rules(session, campaign_id=tracker.get_slot("campaign_id")) or {}
+        results = summarize(
+            state, ending=ending, members=household.members or 1,
+            fever_threshold_c=rules.get("fever_threshold_c", settings.fever_threshold_c),
+            symptoms=frozenset(rules["symptoms"]) if "symptoms" in rules else None,
+            red_flags=frozenset(rules["red_flags"]) if "red_flags" in rules else None,
+        )
         escalations = []
         for result in results:
             row = store.add_screening(session, screening=_row(tracker, household, result, state, started, finished))

@@ -1,0 +1,81 @@
+"""The carrier interface: placing a call, sending an SMS, and reporting call statuses.
+
+A carrier never decides anything about campaigns; it does what the dispatcher asks and
+reports back through `on_status`, exactly as Twilio's status callbacks do.
+"""
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any, Awaitable, Callable, Optional
+
+
+class CallStatus(str, Enum):
+    ringing = "ringing"  # the carrier is ringing the household
+    in_progress = "in_progress"  # answered by a person: the conversation runs
+    completed = "completed"  # the conversation ended and the call was hung up
+    busy = "busy"  # the line was busy
+    no_answer = "no_answer"  # it rang out
+    machine = "machine"  # an answering machine or voicemail answered
+    failed = "failed"  # the carrier could not place it (bad number, network)
+    canceled = "canceled"  # withdrawn before it was answered
+
+
+FINAL_STATUSES = frozenset({CallStatus.completed, CallStatus.busy, CallStatus.no_answer,
+                            CallStatus.machine, CallStatus.failed, CallStatus.canceled})
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One attempt to reach a household, as the carrier needs it."""
+
+    attempt_id: int
+    household_id: str
+    to: str  # E.164
+    channel: str  # voice | sms | chat_link
+    conversation_id: str  # tied to the household and the attempt, never to a phone number
+    caller_id: Optional[str] = None
+    language: str = "en"
+    metadata: dict[str, Any] = field(default_factory=dict)  # the conversation's session metadata
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    attempt_id: int
+    status: CallStatus
+    at: datetime
+    carrier_ref: Optional[str] = None
+    detail: Optional[str] = None
+
+
+StatusHandler = Callable[[StatusEvent], Awaitable[None]]
+
+
+class CarrierError(Exception):
+    """The carrier refused a request; the message says why, without secrets."""
+
+
+class Carrier(abc.ABC):
+    """Places calls and opens text conversations; statuses arrive at `on_status`."""
+
+    name: str = "carrier"
+
+    def __init__(self, on_status: StatusHandler) -> None:
+        self.on_status = on_status
+
+    @abc.abstractmethod
+    async def place_call(self, contact: Contact) -> str:
+        """Dial the household; returns the carrier's reference for the call."""
+
+    @abc.abstractmethod
+    async def start_conversation(self, contact: Contact) -> str:
+        """Open a text conversation (SMS or a chat link); returns the carrier's reference."""
+
+    @abc.abstractmethod
+    async def send_sms(self, *, to: str, body: str, from_: Optional[str] = None) -> str:
+        """Send one text message, for example a supervisor's alert."""
+
+    async def close(self) -> None:
+        """Release connections; nothing to do by default."""

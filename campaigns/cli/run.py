@@ -1,0 +1,70 @@
+"""`screening run`: the scheduler process that dials every running campaign."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+from campaigns.carriers import CARRIERS
+from campaigns.carriers.simulated import SimulatedCarrier, Timings
+from campaigns.cli.common import Subparsers, engine, fail
+from campaigns.clock import RealClock
+from campaigns.dispatcher import Dispatcher
+from campaigns.household_import import HouseholdFileError
+from campaigns.settings import get_settings
+from campaigns.simulation import PopulationError
+
+BOT_ADAPTER = "bot.inprocess:adapter"
+
+
+def add(commands: Subparsers) -> None:
+    parser = commands.add_parser(
+        "run", help="the scheduler: dial every running campaign until stopped",
+        description="Plan rounds, claim due attempts and dial them through the carrier, paced, "
+                    "until Ctrl-C or SIGTERM. Safe to restart at any moment.")
+    parser.add_argument("--carrier", choices=sorted(CARRIERS), default="simulated",
+                        help="who places the calls (default: simulated)")
+    parser.add_argument("--population", type=Path, metavar="FILE.csv",
+                        help="simulated carrier only: how residents pick up and answer")
+    parser.add_argument("--sim-speed", type=float, default=1.0, metavar="F",
+                        help="simulated carrier only: multiply every simulated duration by F (e.g. 0.1)")
+    parser.add_argument("--stale-after", type=float, default=60.0, metavar="SECONDS",
+                        help="take back another dispatcher's calls when its heartbeat is this old")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    db = engine()
+    if db is None:
+        return 1
+    if args.sim_speed <= 0:
+        return fail("--sim-speed must be greater than 0")
+    settings = get_settings()
+    clock = RealClock()
+    if args.carrier == "simulated":
+        try:
+            residents = {}
+            if args.population:
+                from campaigns.dryrun import load_population
+
+                residents = load_population(args.population, region=settings.default_region,
+                                            default_timezone=settings.default_timezone)
+        except (HouseholdFileError, PopulationError) as exc:
+            return fail(str(exc))
+        module, name = BOT_ADAPTER.split(":")
+        bot = getattr(importlib.import_module(module), name)()
+        timings = Timings().scaled(args.sim_speed)
+
+        def carrier(dispatcher):
+            return SimulatedCarrier(dispatcher.on_status, clock=clock, bot=bot, residents=residents, timings=timings)
+    else:
+        return fail(f"carrier {args.carrier!r} is not available yet")
+    dispatcher = Dispatcher(db, carrier=carrier, clock=clock, stale_after=timedelta(seconds=args.stale_after))
+    from campaigns import scheduler
+
+    asyncio.run(scheduler.serve(dispatcher))
+    return 0

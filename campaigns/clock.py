@@ -1,0 +1,78 @@
+"""Clocks. The dispatcher and the simulated carrier ask a clock for the time and for
+work to be done later, so the same code runs live and on a dry run's virtual clock."""
+from __future__ import annotations
+
+import asyncio
+import heapq
+import inspect
+import itertools
+from datetime import datetime, timedelta, timezone
+from typing import Any, Awaitable, Callable, Optional
+
+Job = Callable[..., Optional[Awaitable[Any]]]
+
+
+class RealClock:
+    """Wall-clock time; later work runs on the asyncio event loop."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task] = set()
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    def call_at(self, when: datetime, job: Job, *args: Any) -> None:
+        loop = asyncio.get_running_loop()
+        delay = max((when - self.now()).total_seconds(), 0.0)
+        loop.call_later(delay, self._run, job, args)
+
+    def _run(self, job: Job, args: tuple) -> None:
+        result = job(*args)
+        if inspect.isawaitable(result):
+            task = asyncio.ensure_future(result)
+            self._tasks.add(task)  # keep a reference until done
+            task.add_done_callback(self._tasks.discard)
+
+
+class VirtualClock:
+    """Simulated time for dry runs: jobs run in time order, and time jumps from one
+    job to the next instead of passing."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start.astimezone(timezone.utc)
+        self._queue: list[tuple[datetime, int, Job, tuple]] = []
+        self._order = itertools.count()
+
+    def now(self) -> datetime:
+        return self._now
+
+    def call_at(self, when: datetime, job: Job, *args: Any) -> None:
+        heapq.heappush(self._queue, (max(when, self._now), next(self._order), job, args))
+
+    def next_job_at(self) -> Optional[datetime]:
+        return self._queue[0][0] if self._queue else None
+
+    def advance_to(self, when: datetime) -> None:
+        """Move time forward (never back) without running anything."""
+        self._now = max(self._now, when)
+
+    async def run_until(self, until: datetime) -> int:
+        """Run every job due at or before `until` (also those they add), in order, then stand
+        at `until`. Returns how many ran."""
+        count = 0
+        while self._queue and self._queue[0][0] <= until:
+            when, _, job, args = heapq.heappop(self._queue)
+            self._now = max(self._now, when)
+            result = job(*args)
+            if inspect.isawaitable(result):
+                await result
+            count += 1
+        self._now = max(self._now, until)
+        return count
+
+    def pending(self) -> int:
+        return len(self._queue)
+
+
+def seconds(value: float) -> timedelta:
+    return timedelta(seconds=value)

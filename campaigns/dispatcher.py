@@ -1,0 +1,326 @@
+"""The dispatcher: claims due attempts, paces them out to the carrier, and turns call
+statuses into outcomes, retries and callbacks.
+
+It holds no schedule of its own: everything due is an attempt row. What it keeps in
+memory (the pacers and the short queue of claimed attempts about to start) is rebuilt
+from the database after a restart. `tick()` is called every second, by APScheduler in
+`screening run` and by the virtual clock in a dry run.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import socket
+import uuid
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable, Optional
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from campaigns import attempts as data
+from campaigns import planner, schedule, unreachable
+from campaigns.campaign_file import CampaignSpec, spec_from_json
+from campaigns.carriers.base import Carrier, CarrierError, CallStatus, Contact, StatusEvent
+from campaigns.clock import RealClock, VirtualClock
+from campaigns.models import Attempt, AttemptStatus, Campaign, CampaignStatus, Household
+from campaigns.pacing import Pacer
+from campaigns.workers import Workers
+
+log = logging.getLogger(__name__)
+
+_STATUS = {
+    CallStatus.ringing: AttemptStatus.dialing,
+    CallStatus.in_progress: AttemptStatus.in_progress,
+    CallStatus.completed: AttemptStatus.completed,
+    CallStatus.busy: AttemptStatus.busy,
+    CallStatus.no_answer: AttemptStatus.no_answer,
+    CallStatus.machine: AttemptStatus.machine,
+    CallStatus.failed: AttemptStatus.failed,
+    CallStatus.canceled: AttemptStatus.canceled,
+}
+PLAN_EVERY = timedelta(minutes=1)
+
+
+@dataclass
+class Counters:
+    """What this dispatcher did, for progress and the dry-run summary."""
+
+    placed: int = 0
+    retries: int = 0
+    callbacks: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+class Dispatcher:
+    def __init__(self, engine, *, carrier: Callable[["Dispatcher"], Carrier],
+                 clock: RealClock | VirtualClock, tick_seconds: float = 1.0,
+                 stale_after: timedelta = timedelta(seconds=60)) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.tick_seconds = tick_seconds
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.workers = Workers(engine, worker=self.worker, stale_after=stale_after)
+        self.carrier = carrier(self)
+        self.counters = Counters()
+        self._specs: dict[str, tuple[datetime, CampaignSpec]] = {}
+        self._pacers: dict[str, Pacer] = {}
+        self._queues: dict[str, deque[int]] = defaultdict(deque)
+        self._pumping: set[str] = set()
+        self._planned_at: Optional[datetime] = None
+
+    # --- the tick -------------------------------------------------------------------
+    async def tick(self) -> None:
+        """Housekeeping once a minute, dispatching every time: what a dry run calls each second."""
+        now = self.clock.now()
+        if self._planned_at is None or now - self._planned_at >= PLAN_EVERY:
+            await self.housekeeping()
+        await self.dispatch()
+
+    async def housekeeping(self) -> None:
+        """Take back dead dispatchers' work, plan rounds that are near, escalate unreachable days."""
+        now = self.clock.now()
+        self._planned_at = now
+        self.workers.beat(now)
+        await self.recover(now)
+        self.plan(self.running(), now)
+
+    async def dispatch(self) -> None:
+        """Claim what is due for each running campaign and hand it to the pacer."""
+        now = self.clock.now()
+        self.workers.beat(now)
+        for campaign_id, spec in self.running().items():
+            self._claim(campaign_id, spec, now)
+
+    def release(self) -> int:
+        """On a clean stop: claimed attempts not yet placed go back to due at once."""
+        self._queues.clear()
+        with Session(self.engine) as session:
+            released = data.release_claims(session, workers=[self.worker])
+            session.commit()
+        return released
+
+    def running(self) -> dict[str, CampaignSpec]:
+        with Session(self.engine) as session:
+            rows = session.exec(select(Campaign).where(Campaign.status == CampaignStatus.running.value)).all()
+            return {row.id: self._spec(row) for row in rows}
+
+    def spec_of(self, campaign_id: str) -> Optional[CampaignSpec]:
+        with Session(self.engine) as session:
+            row = session.get(Campaign, campaign_id)
+            return self._spec(row) if row else None
+
+    def _spec(self, row: Campaign) -> CampaignSpec:
+        cached = self._specs.get(row.id)
+        if cached is None or cached[0] != row.updated_at:
+            cached = (row.updated_at, spec_from_json(row.spec_json))
+            self._specs[row.id] = cached
+        return cached[1]
+
+    def plan(self, campaigns: dict[str, CampaignSpec], now: datetime) -> None:
+        with Session(self.engine) as session:
+            for campaign_id, spec in campaigns.items():
+                planner.plan_due_rounds(session, campaign_id=campaign_id, spec=spec, now=now)
+                zones = planner.zones(session, campaign_id=campaign_id, spec=spec)
+                unreachable.escalate_unreachable(session, campaign_id=campaign_id, window=spec.window(),
+                                                 zones=zones, now=now)
+
+    def _claim(self, campaign_id: str, spec: CampaignSpec, now: datetime) -> None:
+        queue = self._queues[campaign_id]
+        # Enough to keep the pacer busy until the next tick, and a little more.
+        budget = math.ceil(spec.pacing.calls_per_second * self.tick_seconds * 1.5) - len(queue)
+        with Session(self.engine) as session:
+            room = spec.pacing.max_concurrent_calls - data.count_active(session, campaign_id=campaign_id)
+            claimed = [attempt.id for attempt, _ in data.claim_due(
+                session, campaign_id=campaign_id, now=now, limit=min(budget, room), worker=self.worker)]
+            session.commit()
+        queue.extend(claimed)
+        if claimed:
+            self._pacers.setdefault(campaign_id, Pacer(spec.pacing.calls_per_second))
+            self._pump(campaign_id)
+
+    def _pump(self, campaign_id: str) -> None:
+        """Start queued attempts as fast as the pacer allows, then wait for the next slot."""
+        self._pumping.discard(campaign_id)
+        queue, pacer = self._queues[campaign_id], self._pacers[campaign_id]
+        while queue:
+            now = self.clock.now()
+            at = pacer.next_start(now.timestamp())
+            if at > now.timestamp():
+                self._pumping.add(campaign_id)
+                self.clock.call_at(now + timedelta(seconds=at - now.timestamp()), self._pump, campaign_id)
+                return
+            pacer.record(now.timestamp())
+            self.clock.call_at(now, self.start, queue.popleft())
+
+    def queued(self) -> int:
+        return sum(len(q) for q in self._queues.values())
+
+    # --- one attempt ---------------------------------------------------------------
+    async def start(self, attempt_id: int) -> None:
+        """Check a claimed attempt is still wanted, then hand it to the carrier."""
+        now = self.clock.now()
+        with Session(self.engine) as session:
+            attempt = session.get(Attempt, attempt_id)
+            household = session.get(Household, attempt.household_id)
+            campaign = session.get(Campaign, attempt.campaign_id)
+            spec = self._spec(campaign)
+            contact = self._prepare(session, attempt, household, campaign, spec, now)
+            session.commit()
+        if contact is None:
+            return
+        try:
+            if contact.channel == "voice":
+                ref = await self.carrier.place_call(contact)
+            else:
+                ref = await self.carrier.start_conversation(contact)
+        except CarrierError as exc:
+            await self.on_status(StatusEvent(attempt_id, CallStatus.failed, self.clock.now(), detail=str(exc)))
+            return
+        with Session(self.engine) as session:
+            attempt = session.get(Attempt, attempt_id)
+            attempt.carrier_ref = attempt.carrier_ref or ref
+            session.add(attempt)
+            session.commit()
+
+    def _prepare(self, session: Session, attempt: Attempt, household: Household, campaign: Campaign,
+                 spec: CampaignSpec, now: datetime) -> Optional[Contact]:
+        """The contact to place, or None after recording why the attempt is not placed now."""
+        if campaign.status == CampaignStatus.paused.value:
+            attempt.status, attempt.worker, attempt.claim_token = AttemptStatus.due.value, None, None
+            session.add(attempt)
+            return None
+        if campaign.status != CampaignStatus.running.value:
+            data.set_status(session, attempt=attempt, status=AttemptStatus.canceled.value, at=now,
+                            detail=f"not placed: the campaign is {campaign.status}")
+            return None
+        if household.opted_out_at or household.wrong_number_at:
+            why = "opted out" if household.opted_out_at else "its number is marked wrong"
+            data.set_status(session, attempt=attempt, status=AttemptStatus.skipped.value, at=now,
+                            detail=f"not placed: the household {why}")
+            return None
+        tz, window = ZoneInfo(household.timezone), spec.window()
+        if not window.contains(now.astimezone(tz).time()):
+            return self._outside_window(session, attempt, spec, now, tz)
+        today = data.placed_today(session, campaign_id=attempt.campaign_id, household_id=household.id,
+                                  day=attempt.day)
+        placed = [a for a in today if a.placed_at is not None and a.kind != "callback"]
+        if attempt.kind != "callback" and len(placed) >= spec.retries.max_attempts_per_day:
+            data.set_status(session, attempt=attempt, status=AttemptStatus.canceled.value, at=now,
+                            detail=f"not placed: {spec.retries.max_attempts_per_day} attempts already made today")
+            return None
+        attempt.channel = channel_for(spec, failed=[a.channel for a in today if a.status in data.UNSUCCESSFUL])
+        attempt.conversation_id = f"{household.id}:a{attempt.id}"
+        data.set_status(session, attempt=attempt, status=AttemptStatus.dialing.value, at=now)
+        self.counters.placed += 1
+        return Contact(
+            attempt_id=attempt.id, household_id=household.id, to=household.phone, channel=attempt.channel,
+            conversation_id=attempt.conversation_id, caller_id=spec.caller_id, language=household.language,
+            metadata={"household_id": household.id, "campaign_id": attempt.campaign_id,
+                      "emergency_number": spec.screening.emergency_number},
+        )
+
+    def _outside_window(self, session, attempt: Attempt, spec: CampaignSpec, now: datetime, tz) -> None:
+        opens = schedule.next_in_window(now, spec.window(), tz)
+        ends = schedule.round_end(attempt.day, attempt.round_no, spec.schedule.rounds, spec.window(), tz)
+        if opens < ends and attempt.kind != "callback" or attempt.kind == "callback":
+            attempt.status, attempt.due_at, attempt.worker, attempt.claim_token = AttemptStatus.due.value, opens, None, None
+            attempt.detail = "waiting: outside the calling window"
+            session.add(attempt)
+        else:
+            data.set_status(session, attempt=attempt, status=AttemptStatus.canceled.value, at=now,
+                            detail="not placed: the round ended outside the calling window")
+        return None
+
+    # --- what the carrier reports --------------------------------------------------
+    async def on_status(self, event: StatusEvent) -> None:
+        """Record a status; a final one leads to a retry, a callback or nothing."""
+        status = _STATUS[CallStatus(event.status)]
+        with Session(self.engine) as session:
+            attempt = session.get(Attempt, event.attempt_id)
+            if attempt is None:
+                log.warning("status %s for unknown attempt %s ignored", event.status, event.attempt_id)
+                return
+            if not data.set_status(session, attempt=attempt, status=status.value, at=event.at, detail=event.detail):
+                return  # late, repeated or out of order
+            if data.rank(status.value) == data.FINAL_RANK:
+                self.counters.outcomes[status.value] += 1
+                self.follow_up(session, attempt, event.at)
+            session.commit()
+
+    def follow_up(self, session: Session, attempt: Attempt, at: datetime) -> None:
+        spec = self._spec(session.get(Campaign, attempt.campaign_id))
+        household = session.get(Household, attempt.household_id)
+        tz, window = ZoneInfo(household.timezone), spec.window()
+        if attempt.status == AttemptStatus.completed.value:
+            asked = data.callback_asked(session, conversation_id=attempt.conversation_id or "")
+            if asked and asked[0] is not None:
+                self._callback(session, attempt, asked[0], window, tz)
+            return
+        if attempt.status not in data.UNSUCCESSFUL:
+            return
+        outcome = "failed" if attempt.status == AttemptStatus.interrupted.value else attempt.status
+        delay = timedelta(0) if attempt.status == AttemptStatus.interrupted.value else spec.retry_delay(outcome)
+        ends = schedule.round_end(attempt.day, attempt.round_no, spec.schedule.rounds, window, tz)
+        due = schedule.retry_at(at, delay, round_ends_at=ends, window=window, tz=tz)
+        today = data.placed_today(session, campaign_id=attempt.campaign_id, household_id=household.id, day=attempt.day)
+        placed = sum(1 for a in today if a.placed_at is not None and a.kind != "callback")
+        if due is not None and placed < spec.retries.max_attempts_per_day and not data.pending_in_round(session, attempt=attempt):
+            data.add_attempt(session, after=attempt, due_at=due, kind="retry",
+                             detail=f"retry after {attempt.status.replace('_', ' ')}")
+            self.counters.retries += 1
+
+    def _callback(self, session: Session, attempt: Attempt, requested: datetime, window, tz) -> None:
+        due = schedule.clamp_callback(requested, window, tz)
+        day = schedule.window_day(due, window, tz)
+        spec = self._spec(session.get(Campaign, attempt.campaign_id))
+        if day not in spec.days():
+            attempt.detail = "callback asked for after the campaign's last day: not scheduled"
+            session.add(attempt)
+            return
+        times = schedule.round_times(day, spec.schedule.rounds, window, tz)
+        round_no = max([i + 1 for i, t in enumerate(times) if t <= due] or [1])
+        waiting = session.exec(select(Attempt).where(
+            Attempt.campaign_id == attempt.campaign_id, Attempt.household_id == attempt.household_id,
+            Attempt.day == day, Attempt.round_no == round_no, Attempt.status == AttemptStatus.due.value)).first()
+        if waiting is not None:  # that round is already planned: move its attempt to the time asked for
+            waiting.due_at, waiting.kind, waiting.detail = due, "callback", "callback asked for by the resident"
+            session.add(waiting)
+        else:
+            data.add_attempt(session, after=attempt, due_at=due, kind="callback", day=day, round_no=round_no,
+                             detail="callback asked for by the resident")
+        self.counters.callbacks += 1
+
+    # --- after a crash -------------------------------------------------------------
+    async def recover(self, now: datetime) -> None:
+        """Take back the attempts of dispatchers that died: unplaced claims become due again;
+        a call that was running counts as reached if its screening was written, else it is retried."""
+        dead = self.workers.dead(now)
+        if not dead:
+            return
+        with Session(self.engine) as session:
+            released = data.release_claims(session, workers=dead)
+            running = data.running_of(session, workers=dead)
+            for attempt in running:
+                if attempt.conversation_id and data.screening_written(session, conversation_id=attempt.conversation_id):
+                    data.set_status(session, attempt=attempt, status=AttemptStatus.completed.value, at=now,
+                                    detail="recovered: the screening was recorded before the dispatcher stopped")
+                else:
+                    data.set_status(session, attempt=attempt, status=AttemptStatus.interrupted.value, at=now,
+                                    detail="the dispatcher stopped during the call; nothing was recorded")
+                self.follow_up(session, attempt, now)
+            session.commit()
+        self.workers.forget(dead)
+        log.warning("took back the work of %d stopped dispatcher(s): %d claims released, %d calls interrupted",
+                    len(dead), released, len(running))
+
+
+def channel_for(spec: CampaignSpec, *, failed: list[str]) -> str:
+    """The campaign's first channel that has not used up its failed attempts today."""
+    for step in spec.channels:
+        if step.attempts is None or failed.count(step.type) < step.attempts:
+            return step.type
+    return spec.channels[-1].type
