@@ -9,10 +9,10 @@ import argparse
 import sys
 from typing import Callable, Optional
 
-from campaigns.cli import export
+from campaigns.cli import campaign, export, households, run
 from campaigns.cli.common import Subparsers
 
-COMMANDS: tuple[Callable[[Subparsers], None], ...] = (export.add,)
+COMMANDS: tuple[Callable[[Subparsers], None], ...] = (households.add, campaign.add, run.add, export.add)
 
 
 def build_parser() -> argparse.ArgumentParser:
