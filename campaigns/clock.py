@@ -6,10 +6,12 @@ import asyncio
 import heapq
 import inspect
 import itertools
+import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable, Optional
 
 Job = Callable[..., Optional[Awaitable[Any]]]
+log = logging.getLogger(__name__)
 
 
 class RealClock:
@@ -31,7 +33,14 @@ class RealClock:
         if inspect.isawaitable(result):
             task = asyncio.ensure_future(result)
             self._tasks.add(task)  # keep a reference until done
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task) -> None:
+        # Said at once: left to the garbage collector, a failed job's error appears late or never.
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            name = getattr(task.get_coro(), "__qualname__", "job")
+            log.error("scheduled job %s failed", name, exc_info=task.exception())
 
 
 class VirtualClock:

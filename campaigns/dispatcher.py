@@ -13,9 +13,9 @@ import math
 import os
 import socket
 import uuid
-from collections import defaultdict, deque
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
@@ -68,8 +68,8 @@ class Dispatcher:
         self.counters = Counters()
         self._specs: dict[str, tuple[datetime, CampaignSpec]] = {}
         self._pacers: dict[str, Pacer] = {}
-        self._queues: dict[str, deque[int]] = defaultdict(deque)
-        self._pumping: set[str] = set()
+        self._waiting: dict[str, int] = defaultdict(int)  # placed on the grid, not started yet
+        self._next_slot: dict[str, float] = {}  # the next free start slot (epoch seconds)
         self._planned_at: Optional[datetime] = None
 
     # --- the tick -------------------------------------------------------------------
@@ -97,7 +97,7 @@ class Dispatcher:
 
     def release(self) -> int:
         """On a clean stop: claimed attempts not yet placed go back to due at once."""
-        self._queues.clear()
+        self._waiting.clear()
         with Session(self.engine) as session:
             released = data.release_claims(session, workers=[self.worker])
             session.commit()
@@ -129,61 +129,68 @@ class Dispatcher:
                                                  zones=zones, now=now)
 
     def _claim(self, campaign_id: str, spec: CampaignSpec, now: datetime) -> None:
-        queue = self._queues[campaign_id]
-        # Enough to keep the pacer busy until the next tick, and a little more.
-        budget = math.ceil(spec.pacing.calls_per_second * self.tick_seconds * 1.5) - len(queue)
+        """Claim what the pacer can start before the next tick (and a little more), get each
+        ready to place, and give each a start slot on the pacing grid."""
+        budget = math.ceil(spec.pacing.calls_per_second * self.tick_seconds * 1.5) - self._waiting[campaign_id]
+        ready = []
         with Session(self.engine) as session:
             room = spec.pacing.max_concurrent_calls - data.count_active(session, campaign_id=campaign_id)
-            claimed = [attempt.id for attempt, _ in data.claim_due(
-                session, campaign_id=campaign_id, now=now, limit=min(budget, room), worker=self.worker)]
+            claimed = data.claim_due(session, campaign_id=campaign_id, now=now,
+                                     limit=min(budget, room), worker=self.worker)
+            campaign = session.get(Campaign, campaign_id)
+            for attempt, household in claimed:
+                contact = self._prepare(session, attempt, household, campaign, spec, now)
+                if contact is not None:
+                    ready.append((contact, ZoneInfo(household.timezone)))
             session.commit()
-        queue.extend(claimed)
-        if claimed:
-            self._pacers.setdefault(campaign_id, Pacer(spec.pacing.calls_per_second))
-            self._pump(campaign_id)
-
-    def _pump(self, campaign_id: str) -> None:
-        """Start queued attempts as fast as the pacer allows, then wait for the next slot."""
-        self._pumping.discard(campaign_id)
-        queue, pacer = self._queues[campaign_id], self._pacers[campaign_id]
-        while queue:
-            now = self.clock.now()
-            at = pacer.next_start(now.timestamp())
-            if at > now.timestamp():
-                self._pumping.add(campaign_id)
-                self.clock.call_at(now + timedelta(seconds=at - now.timestamp()), self._pump, campaign_id)
-                return
-            pacer.record(now.timestamp())
-            self.clock.call_at(now, self.start, queue.popleft())
+        pacer = self._pacers.setdefault(campaign_id, Pacer(spec.pacing.calls_per_second))
+        slot = max(now.timestamp(), self._next_slot.get(campaign_id, 0.0))
+        for contact, tz in ready:
+            self._waiting[campaign_id] += 1
+            self.clock.call_at(_instant(slot), self.place, campaign_id, contact, tz)
+            slot += pacer.spacing
+        self._next_slot[campaign_id] = slot
 
     def queued(self) -> int:
-        return sum(len(q) for q in self._queues.values())
+        """Attempts claimed and ready, waiting for their start slot."""
+        return sum(self._waiting.values())
 
     # --- one attempt ---------------------------------------------------------------
-    async def start(self, attempt_id: int) -> None:
-        """Check a claimed attempt is still wanted, then hand it to the carrier."""
+    async def place(self, campaign_id: str, contact: Contact, tz: ZoneInfo) -> None:
+        """At its slot: check the pacer on the real time (a late wake-up must not make a burst)
+        and the calling window, then hand the attempt to the carrier."""
         now = self.clock.now()
-        with Session(self.engine) as session:
-            attempt = session.get(Attempt, attempt_id)
-            household = session.get(Household, attempt.household_id)
-            campaign = session.get(Campaign, attempt.campaign_id)
-            spec = self._spec(campaign)
-            contact = self._prepare(session, attempt, household, campaign, spec, now)
-            session.commit()
-        if contact is None:
+        at = self._pacers[campaign_id].next_start(now.timestamp())
+        if at > now.timestamp():
+            self.clock.call_at(_instant(at), self.place, campaign_id, contact, tz)
             return
+        self._waiting[campaign_id] -= 1
+        if not self._specs[campaign_id][1].window().contains(now.astimezone(tz).time()):
+            await self._missed_window(contact.attempt_id)  # the window closed while it waited
+            return
+        self._pacers[campaign_id].record(now.timestamp())
         try:
             if contact.channel == "voice":
                 ref = await self.carrier.place_call(contact)
             else:
                 ref = await self.carrier.start_conversation(contact)
         except CarrierError as exc:
-            await self.on_status(StatusEvent(attempt_id, CallStatus.failed, self.clock.now(), detail=str(exc)))
+            await self.on_status(StatusEvent(contact.attempt_id, CallStatus.failed, self.clock.now(), detail=str(exc)))
             return
         with Session(self.engine) as session:
-            attempt = session.get(Attempt, attempt_id)
+            attempt = session.get(Attempt, contact.attempt_id)
             attempt.carrier_ref = attempt.carrier_ref or ref
             session.add(attempt)
+            session.commit()
+
+    async def _missed_window(self, attempt_id: int) -> None:
+        now = self.clock.now()
+        with Session(self.engine) as session:
+            attempt = session.get(Attempt, attempt_id)
+            household = session.get(Household, attempt.household_id)
+            attempt.status, attempt.placed_at = AttemptStatus.claimed.value, None
+            self._outside_window(session, attempt, self._spec(session.get(Campaign, attempt.campaign_id)),
+                                 now, ZoneInfo(household.timezone))
             session.commit()
 
     def _prepare(self, session: Session, attempt: Attempt, household: Household, campaign: Campaign,
@@ -239,6 +246,8 @@ class Dispatcher:
     async def on_status(self, event: StatusEvent) -> None:
         """Record a status; a final one leads to a retry, a callback or nothing."""
         status = _STATUS[CallStatus(event.status)]
+        if status is AttemptStatus.dialing:
+            return  # the attempt is dialing from the moment it was placed: nothing to record
         with Session(self.engine) as session:
             attempt = session.get(Attempt, event.attempt_id)
             if attempt is None:
@@ -316,6 +325,12 @@ class Dispatcher:
         self.workers.forget(dead)
         log.warning("took back the work of %d stopped dispatcher(s): %d claims released, %d calls interrupted",
                     len(dead), released, len(running))
+
+
+def _instant(epoch: float) -> datetime:
+    """An epoch time as a UTC datetime, rounded up to datetime's microsecond grain so a
+    job set for it never runs before it."""
+    return datetime.fromtimestamp(math.ceil(epoch * 1e6) / 1e6, timezone.utc)
 
 
 def channel_for(spec: CampaignSpec, *, failed: list[str]) -> str:

@@ -22,6 +22,10 @@ def get_engine(url: str) -> sa.engine.Engine:
         _make_sqlite_dir(url)
         # The action server answers from several threads; SQLite needs to be told that's fine.
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        if not url.rstrip("/").endswith(":memory:") and url != "sqlite://":
+            # SQLAlchemy 1.4 opens a new SQLite connection per session by default; the
+            # dispatcher opens thousands of sessions, so keep connections pooled.
+            kwargs["poolclass"] = sa.pool.QueuePool
     engine = sa.create_engine(url, future=True, **kwargs)
     if url.startswith("sqlite"):
         sa.event.listen(engine, "connect", _sqlite_pragmas)

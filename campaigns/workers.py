@@ -11,6 +11,10 @@ from sqlmodel import Session, select
 from campaigns.models import Attempt, AttemptStatus, Worker
 
 BEAT_EVERY = timedelta(seconds=5)
+# A peer is declared dead when its heartbeat is older than stale_after, so a live one must
+# beat several times within it: with stale_after=5 s and a beat every 5 s, a tick 0.1 s late
+# (or 0.1 s of clock skew between hosts) made a live dispatcher look dead and its calls be redialled.
+BEATS_PER_STALE = 3
 ACTIVE = (AttemptStatus.claimed.value, AttemptStatus.dialing.value, AttemptStatus.in_progress.value)
 
 
@@ -29,12 +33,13 @@ class Workers:
         self.engine = engine
         self.worker = worker
         self.stale_after = stale_after
+        self.beat_every = min(BEAT_EVERY, stale_after / BEATS_PER_STALE)
         self.host = socket.gethostname()
         self._beaten: datetime | None = None
 
     def beat(self, now: datetime) -> None:
-        """Record that this dispatcher is alive; written at most every BEAT_EVERY."""
-        if self._beaten is not None and timedelta(0) <= now - self._beaten < BEAT_EVERY:
+        """Record that this dispatcher is alive; written at most every `beat_every`."""
+        if self._beaten is not None and timedelta(0) <= now - self._beaten < self.beat_every:
             return
         self._beaten = now
         with Session(self.engine) as session:

@@ -18,6 +18,9 @@ from campaigns.settings import get_settings
 from campaigns.simulation import PopulationError
 
 BOT_ADAPTER = "bot.inprocess:adapter"
+# Dispatchers tick (and beat) once a second; a peer must get a few beats in before it is
+# declared dead, or a live one's calls are taken back and dialled twice.
+MIN_STALE_AFTER = 3.0
 
 
 def add(commands: Subparsers) -> None:
@@ -32,7 +35,8 @@ def add(commands: Subparsers) -> None:
     parser.add_argument("--sim-speed", type=float, default=1.0, metavar="F",
                         help="simulated carrier only: multiply every simulated duration by F (e.g. 0.1)")
     parser.add_argument("--stale-after", type=float, default=60.0, metavar="SECONDS",
-                        help="take back another dispatcher's calls when its heartbeat is this old")
+                        help="take back another dispatcher's calls when its heartbeat is this old "
+                             f"(at least {MIN_STALE_AFTER:g}; default 60)")
     parser.set_defaults(handler=run)
 
 
@@ -41,8 +45,11 @@ def run(args: argparse.Namespace) -> int:
     db = engine()
     if db is None:
         return 1
-    if args.sim_speed <= 0:
+    if not args.sim_speed > 0:  # also refuses nan
         return fail("--sim-speed must be greater than 0")
+    if not args.stale_after >= MIN_STALE_AFTER:  # also refuses nan
+        return fail(f"--stale-after must be at least {MIN_STALE_AFTER:g} seconds: dispatchers beat once a "
+                    "second, and a shorter wait would take a live dispatcher for dead and dial its calls twice")
     settings = get_settings()
     clock = RealClock()
     if args.carrier == "simulated":
