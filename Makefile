@@ -18,8 +18,11 @@ $(STAMP): pyproject.toml
 model: $(STAMP)
 	@$(PY) -m bot.model
 
+# A dry run of the daily fever check's first day: 500 simulated households, the real model
+# and actions, a virtual clock. Leaves out/screening.db, out/results.csv, out/escalations.csv.
 demo: model
-	$(PY) -m bot.demo
+	$(PY) -m campaigns.cli campaign dry-run campaigns/daily-fever-check.yml \
+		--population examples/population-500.csv --days 1 --out out
 
 test: model
 	$(PY) -m pytest

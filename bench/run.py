@@ -1,8 +1,11 @@
-"""`make bench`: whole scripted conversations through the model in-process, lean vs stock.
+"""`make bench`: the conversation (lean vs stock model) and the campaign engine.
 
-Each configuration runs in its own process pinned to one core, one after the other in the
-same run, so the ratios compare like with like on a shared, noisy machine.
-Usage: python -m bench.run [--conversations N]
+Conversation: whole scripted conversations through the model in-process; each configuration
+runs in its own process pinned to one core, one after the other in the same run, so the
+ratios compare like with like on a shared, noisy machine.
+Engine: importing 1M households (time, peak memory), planning a round for 1M households,
+and the dispatch rate against the configured calls per second, each in its own process.
+Usage: python -m bench.run [--conversations N] [--only conversation|engine] [--households N]
 """
 from __future__ import annotations
 
@@ -96,10 +99,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=60)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=("conversation", "engine"))
+    parser.add_argument("--households", type=int, default=1_000_000, help="rows for the import and plan benchmarks")
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(measure_one(args.child, args.conversations)))
         return 0
+    if args.only != "engine":
+        conversation(args.conversations)
+    if args.only != "conversation":
+        engine(args.households)
+    return 0
+
+
+def conversation(conversations: int) -> None:
     from bot.model import ensure_model
 
     for name, config in CONFIGS.items():
@@ -107,9 +120,30 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     for name, config in CONFIGS.items():
         print(f"benchmarking {name} ...", flush=True)
-        results[name] = run_child(config, args.conversations)
+        results[name] = run_child(config, conversations)
     report(results)
-    return 0
+
+
+def engine_child(*args: str) -> dict:
+    out = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"{' '.join(args)} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def engine(households: int) -> None:
+    print(f"\nCampaign engine ({households:,} households)", flush=True)
+    imported = engine_child("bench.import_bench", "--rows", str(households))
+    print(f"  import:   {imported['seconds']:.1f} s ({imported['rows_per_s']:,.0f} rows/s), "
+          f"peak memory {imported['peak_rss_mb']:.0f} MB; targets 60 s, 500 MB: "
+          f"{60 / imported['seconds']:.2f}x under time, {500 / imported['peak_rss_mb']:.2f}x under memory", flush=True)
+    planned = engine_child("bench.engine_bench", "plan", "--households", str(households))
+    print(f"  plan a round: {planned['attempts_written']:,} attempts in {planned['seconds']:.1f} s "
+          f"({planned['attempts_per_s']:,} attempts/s), memory grew {planned['rss_growth_mb']} MB", flush=True)
+    for cps in (20, 100):
+        rate = engine_child("bench.engine_bench", "dispatch", "--cps", str(cps), "--seconds", "8")
+        print(f"  dispatch at {cps} calls/s: achieved {rate['achieved_cps']:.2f}/s = {rate['ratio']:.3f} of the "
+              f"configured rate (target >= 0.95); at most {rate['max_in_any_second']} starts in any second", flush=True)
 
 
 if __name__ == "__main__":
