@@ -2,7 +2,7 @@
 
 parse_row judges one row alone; FileDuplicates applies the rules that need the rows
 before it (a household_id repeated, a phone already taken), given what the database
-holds. Reading files and writing the database is campaigns.household_import.
+holds. Reading files is campaigns.household_file; writing the database, campaigns.household_import.
 """
 from __future__ import annotations
 

@@ -254,6 +254,9 @@ def test_claim_due_two_claimers_on_postgres_split_the_work(pg_db):
         session.add_all(Attempt(campaign_id="c", household_id=f"h{i}", day=date(2026, 12, 1), round_no=1,
                                 due_at=now - timedelta(seconds=i % 7)) for i in range(total))
         session.commit()
+    # Two pooled connections open before the race, so neither claimer starts late.
+    with pg_db.connect() as one, pg_db.connect() as two:
+        one.execute(sa.text("SELECT 1")), two.execute(sa.text("SELECT 1"))
     barrier = threading.Barrier(2)
     taken: dict[str, list[int]] = {"w1": [], "w2": []}
     errors: list[BaseException] = []
@@ -263,7 +266,7 @@ def test_claim_due_two_claimers_on_postgres_split_the_work(pg_db):
             barrier.wait()
             while True:
                 with Session(pg_db) as session:
-                    got = [a.id for a, _ in claim_due(session, campaign_id="c", now=now, limit=7, worker=worker)]
+                    got = [a.id for a, _ in claim_due(session, campaign_id="c", now=now, limit=3, worker=worker)]
                     session.commit()
                     if not got and not session.exec(
                             select(Attempt.id).where(Attempt.status == AttemptStatus.due.value)).first():
