@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 
 from campaigns import planner
 from campaigns.campaign_file import CampaignSpec, spec_to_json
-from campaigns.models import Attempt, AttemptStatus, Campaign, CampaignMember, CampaignStatus, Household
+from campaigns.models import (Attempt, AttemptStatus, Campaign, CampaignMember, CampaignStatus, Household,
+                              PlannedRound)
 
 # action -> (statuses it may start from, the status it leads to)
 TRANSITIONS = {
@@ -32,6 +33,8 @@ def start_campaign(session: Session, *, spec: CampaignSpec, source: str, now: da
                             f"use 'screening campaign stop {spec.name}' first to start it again from the file")
     if campaign is None:
         campaign = Campaign(id=spec.name, spec_json="{}", created_at=now)
+    else:
+        _forget_unplaced(session, campaign_id=spec.name)
     campaign.source, campaign.spec_json = source, spec_to_json(spec)
     campaign.status, campaign.updated_at = CampaignStatus.running.value, now
     session.add(campaign)
@@ -44,6 +47,18 @@ def start_campaign(session: Session, *, spec: CampaignSpec, source: str, now: da
         raise CampaignError(f"no household to contact: {describe_selection(spec)} has no household "
                             "with a phone that has not opted out (import a list with 'screening households import')")
     return campaign, count
+
+
+def _forget_unplaced(session: Session, *, campaign_id: str) -> None:
+    """Started again: its rounds are planned afresh. Attempts canceled without being placed
+    (by the stop) go, and so do the planned-round marks, which would otherwise keep every round
+    already planned from being dialled again; households already called keep their attempts."""
+    table = Attempt.__table__.c
+    session.execute(sa.delete(Attempt.__table__).where(
+        table.campaign_id == campaign_id, table.status == AttemptStatus.canceled.value, table.placed_at.is_(None)),
+        execution_options={"synchronize_session": False})
+    session.execute(sa.delete(PlannedRound.__table__).where(PlannedRound.__table__.c.campaign_id == campaign_id),
+                    execution_options={"synchronize_session": False})
 
 
 def describe_selection(spec: CampaignSpec) -> str:

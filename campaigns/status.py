@@ -1,6 +1,7 @@
 """Campaign progress per round, and why a household was or was not contacted."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Optional
@@ -30,10 +31,11 @@ class RoundProgress:
         return self.reached + self.unreachable
 
     def eta(self, calls_per_second: float) -> Optional[timedelta]:
-        """Time to place what is still due at the campaign's pacing; None when nothing is due."""
+        """Time to place what is still due at the campaign's pacing, in whole seconds rounded up
+        (so never zero while something is due); None when nothing is due."""
         if self.due == 0:
             return None
-        return timedelta(seconds=round(self.due / calls_per_second))
+        return timedelta(seconds=math.ceil(self.due / calls_per_second))
 
 
 def round_progress(session: Session, *, campaign_id: str) -> list[RoundProgress]:

@@ -111,7 +111,8 @@ def print_progress(session: Session, campaign: Campaign, spec: CampaignSpec) -> 
     for r in rounds:
         done = f"{100 * r.done / r.households:3.0f}%" if r.households else "   -"
         eta = r.eta(cps)
-        left = ("finished" if r.due == 0 and r.dialling == 0 else f"~{eta} at {cps:g}/s" if eta else "calls running")
+        left = ("finished" if r.due == 0 and r.dialling == 0
+                else f"~{eta} at {cps:g}/s" if eta is not None else "calls running")
         print(f"  {r.day.isoformat():<10} {r.round_no:>5} {r.households:>10} {r.reached:>8} {r.due:>6} "
               f"{r.dialling:>8} {r.unreachable:>8} {r.abnormal:>8}  {done}   {left}")
 
