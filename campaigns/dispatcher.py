@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from campaigns import attempts as data
-from campaigns import planner, schedule, unreachable
+from campaigns import lifecycle, planner, schedule, unreachable
 from campaigns.campaign_file import CampaignSpec, spec_from_json
 from campaigns.carriers.base import Carrier, CarrierError, CallStatus, Contact, StatusEvent
 from campaigns.clock import RealClock, VirtualClock
@@ -127,6 +127,9 @@ class Dispatcher:
                 zones = planner.zones(session, campaign_id=campaign_id, spec=spec)
                 unreachable.escalate_unreachable(session, campaign_id=campaign_id, window=spec.window(),
                                                  zones=zones, now=now)
+                if lifecycle.finish_if_done(session, campaign_id=campaign_id, spec=spec, zones=zones, now=now):
+                    session.commit()
+                    log.info("campaign %s finished", campaign_id)
 
     def _claim(self, campaign_id: str, spec: CampaignSpec, now: datetime) -> None:
         """Claim what the pacer can start before the next tick (and a little more), get each
@@ -220,7 +223,8 @@ class Dispatcher:
                             detail=f"not placed: {spec.retries.max_attempts_per_day} attempts already made today")
             return None
         attempt.channel = channel_for(spec, failed=[a.channel for a in today if a.status in data.UNSUCCESSFUL])
-        attempt.conversation_id = f"{household.id}:a{attempt.id}"
+        # Tied to the household and the attempt; the claim token keeps it unique across databases.
+        attempt.conversation_id = f"{household.id}:a{attempt.id}-{attempt.claim_token[:6]}"
         data.set_status(session, attempt=attempt, status=AttemptStatus.dialing.value, at=now)
         self.counters.placed += 1
         return Contact(

@@ -111,3 +111,27 @@ def change_status(session: Session, *, campaign_id: str, action: str, now: datet
             .values(status=AttemptStatus.canceled.value, ended_at=now, detail="canceled: the campaign was stopped"),
             execution_options={"synchronize_session": False}).rowcount or 0
     return campaign, canceled
+
+
+def finish_if_done(session: Session, *, campaign_id: str, spec: CampaignSpec, zones: list[str],
+                   now: datetime) -> bool:
+    """Mark a running campaign finished once every round was planned, nothing is pending and
+    the last day's window has closed everywhere. Returns whether it was marked."""
+    from zoneinfo import ZoneInfo
+
+    from campaigns import schedule
+    from campaigns.models import PENDING_STATUSES, PlannedRound
+
+    rounds = len(spec.days()) * len(spec.schedule.rounds)
+    planned = session.execute(sa.select(sa.func.count()).select_from(PlannedRound.__table__)
+                              .where(PlannedRound.campaign_id == campaign_id)).scalar_one()
+    pending = session.exec(select(Attempt.id).where(
+        Attempt.campaign_id == campaign_id, Attempt.status.in_([s.value for s in PENDING_STATUSES]))).first()
+    closes = max((schedule.window_bounds(spec.days()[-1], spec.window(), ZoneInfo(z))[1] for z in zones),
+                 default=now)
+    if planned < rounds or pending is not None or now < closes:
+        return False
+    campaign = session.get(Campaign, campaign_id)
+    campaign.status, campaign.updated_at = CampaignStatus.finished.value, now
+    session.add(campaign)
+    return True

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from campaigns import dryrun, export
+from campaigns import dryrun, export, store
 from campaigns.campaign_file import CampaignFileError, load_campaign
 from campaigns.cli.common import Subparsers, engine_for, fail, plural
 from campaigns.household_import import HouseholdFileError, import_households
@@ -109,6 +109,7 @@ def _prepare_out(out: Path, database: Path) -> str | None:
     if database.exists() and not marker.exists():
         return (f"{database} exists and was not written by a dry run; choose another --out "
                 "so a live database is never replaced")
+    store.get_engine.cache_clear()  # an engine cached for the old file must not outlive it
     for path in (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")):
         path.unlink(missing_ok=True)
     marker.write_text("written by `screening campaign dry-run`; the next dry run may replace this folder's database\n")
