@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from campaigns.carriers.base import CallStatus, StatusEvent
 from campaigns.dispatcher import Dispatcher
-from campaigns.models import Attempt, Escalation, Household, Screening, Worker
+from campaigns.models import Attempt, Campaign, Escalation, Household, Screening, Worker
 from campaigns.simulation import SimResident
 from tests.campaigns.engine_helpers import (TIMINGS, Run, add, attempts, change, escalations, household, log_of,
                                             make_spec, rows, screenings, unreachable_days, utc)
@@ -261,3 +261,13 @@ def test_dispatcher_callback_request_is_called_back_at_the_time_asked(db, loop, 
     assert [(s.outcome, s.callback_at) for s in rows_] == [("callback_requested", six_pm), ("completed", None)]
     assert run.dispatcher.counters.callbacks == 1
     assert run.calls_to(phone) == ["voice", "voice"]
+
+
+def test_dispatcher_marks_campaign_finished_after_its_last_window(db, loop):
+    run = one_household(db, loop, "busy", until=utc(2024, 3, 5, 19, 59))
+    with Session(db) as session:
+        assert session.get(Campaign, "c1").status == "running"  # the window is still open
+    loop(run.run_until(DAY_OVER))
+    with Session(db) as session:
+        assert session.get(Campaign, "c1").status == "finished"
+        assert not session.exec(select(Attempt).where(Attempt.status == "due")).all()
