@@ -109,7 +109,7 @@ def run(rows: int = 1_000_000) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="households in the synthetic file")
-    print(json.dumps(run(parser.parse_args(argv).rows), indent=2))
+    print(json.dumps(run(parser.parse_args(argv).rows)))
 
 
 if __name__ == "__main__":

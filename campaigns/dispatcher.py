@@ -141,8 +141,10 @@ class Dispatcher:
             claimed = data.claim_due(session, campaign_id=campaign_id, now=now,
                                      limit=min(budget, room), worker=self.worker)
             campaign = session.get(Campaign, campaign_id)
+            days = data.days_of(session, campaign_id=campaign_id, keys=[(h.id, a.day) for a, h in claimed])
             for attempt, household in claimed:
-                contact = self._prepare(session, attempt, household, campaign, spec, now)
+                contact = self._prepare(session, attempt, household, campaign, spec, now,
+                                        today=days[(household.id, attempt.day)])
                 if contact is not None:
                     ready.append((contact, ZoneInfo(household.timezone)))
             session.commit()
@@ -174,17 +176,12 @@ class Dispatcher:
         self._pacers[campaign_id].record(now.timestamp())
         try:
             if contact.channel == "voice":
-                ref = await self.carrier.place_call(contact)
+                await self.carrier.place_call(contact)
             else:
-                ref = await self.carrier.start_conversation(contact)
+                await self.carrier.start_conversation(contact)
         except CarrierError as exc:
             await self.on_status(StatusEvent(contact.attempt_id, CallStatus.failed, self.clock.now(), detail=str(exc)))
-            return
-        with Session(self.engine) as session:
-            attempt = session.get(Attempt, contact.attempt_id)
-            attempt.carrier_ref = attempt.carrier_ref or ref
-            session.add(attempt)
-            session.commit()
+        # The carrier's reference is kept from its status events: no write per call here.
 
     async def _missed_window(self, attempt_id: int) -> None:
         now = self.clock.now()
@@ -197,7 +194,7 @@ class Dispatcher:
             session.commit()
 
     def _prepare(self, session: Session, attempt: Attempt, household: Household, campaign: Campaign,
-                 spec: CampaignSpec, now: datetime) -> Optional[Contact]:
+                 spec: CampaignSpec, now: datetime, *, today: list[Attempt]) -> Optional[Contact]:
         """The contact to place, or None after recording why the attempt is not placed now."""
         if campaign.status == CampaignStatus.paused.value:
             attempt.status, attempt.worker, attempt.claim_token = AttemptStatus.due.value, None, None
@@ -215,8 +212,6 @@ class Dispatcher:
         tz, window = ZoneInfo(household.timezone), spec.window()
         if not window.contains(now.astimezone(tz).time()):
             return self._outside_window(session, attempt, spec, now, tz)
-        today = data.placed_today(session, campaign_id=attempt.campaign_id, household_id=household.id,
-                                  day=attempt.day)
         placed = [a for a in today if a.placed_at is not None and a.kind != "callback"]
         if attempt.kind != "callback" and len(placed) >= spec.retries.max_attempts_per_day:
             data.set_status(session, attempt=attempt, status=AttemptStatus.canceled.value, at=now,
@@ -257,7 +252,10 @@ class Dispatcher:
             if attempt is None:
                 log.warning("status %s for unknown attempt %s ignored", event.status, event.attempt_id)
                 return
+            if event.carrier_ref and not attempt.carrier_ref:
+                attempt.carrier_ref = event.carrier_ref
             if not data.set_status(session, attempt=attempt, status=status.value, at=event.at, detail=event.detail):
+                session.commit()  # the reference, if it was new
                 return  # late, repeated or out of order
             if data.rank(status.value) == data.FINAL_RANK:
                 self.counters.outcomes[status.value] += 1
@@ -277,11 +275,15 @@ class Dispatcher:
             return
         outcome = "failed" if attempt.status == AttemptStatus.interrupted.value else attempt.status
         delay = timedelta(0) if attempt.status == AttemptStatus.interrupted.value else spec.retry_delay(outcome)
+        if delay is None:
+            return  # wait for the next round
         ends = schedule.round_end(attempt.day, attempt.round_no, spec.schedule.rounds, window, tz)
         due = schedule.retry_at(at, delay, round_ends_at=ends, window=window, tz=tz)
+        if due is None:
+            return
         today = data.placed_today(session, campaign_id=attempt.campaign_id, household_id=household.id, day=attempt.day)
         placed = sum(1 for a in today if a.placed_at is not None and a.kind != "callback")
-        if due is not None and placed < spec.retries.max_attempts_per_day and not data.pending_in_round(session, attempt=attempt):
+        if placed < spec.retries.max_attempts_per_day and not data.pending_in_round(session, attempt=attempt):
             data.add_attempt(session, after=attempt, due_at=due, kind="retry",
                              detail=f"retry after {attempt.status.replace('_', ' ')}")
             self.counters.retries += 1

@@ -21,8 +21,7 @@ from campaigns.clock import VirtualClock
 from campaigns.dispatcher import Dispatcher
 from campaigns.household_import import read_rows
 from campaigns.household_rows import HouseholdRow, parse_row
-from campaigns.models import (PENDING_STATUSES, Attempt, AttemptStatus, Escalation, Household, OptOut,
-                              Screening, UnreachableDay)
+from campaigns.models import PENDING_STATUSES, Attempt, AttemptStatus, OptOut, Screening, UnreachableDay
 from campaigns.simulation import PopulationError, SimResident, resident_from_row
 
 IDLE_STEP = timedelta(hours=1)  # the longest jump of the virtual clock when nothing is due

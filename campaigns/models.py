@@ -179,7 +179,8 @@ class AttemptStatus(str, Enum):
     skipped = "skipped"  # never placed: the household opted out or its number is wrong
 
 
-PENDING_STATUSES = (AttemptStatus.due, AttemptStatus.claimed, AttemptStatus.dialing, AttemptStatus.in_progress)
+ACTIVE_STATUSES = (AttemptStatus.claimed, AttemptStatus.dialing, AttemptStatus.in_progress)  # count against max concurrent
+PENDING_STATUSES = (AttemptStatus.due, *ACTIVE_STATUSES)  # the round is not over for the household
 
 
 class Campaign(SQLModel, table=True):

@@ -9,10 +9,9 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from campaigns.models import PENDING_STATUSES, Attempt, AttemptStatus, Campaign, Household, PlannedRound
+from campaigns.attempts import ACTIVE
+from campaigns.models import Attempt, AttemptStatus, Campaign, Household, PlannedRound
 
-_PENDING = [s.value for s in PENDING_STATUSES]
-_ACTIVE = [AttemptStatus.claimed.value, AttemptStatus.dialing.value, AttemptStatus.in_progress.value]
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ def round_progress(session: Session, *, campaign_id: str) -> list[RoundProgress]
         sa.select(a.day, a.round_no, a.household_id,
                   sa.func.max(sa.case((a.status == AttemptStatus.completed.value, 1), else_=0)).label("reached"),
                   sa.func.max(sa.case((a.status == AttemptStatus.due.value, 1), else_=0)).label("due"),
-                  sa.func.max(sa.case((a.status.in_(_ACTIVE), 1), else_=0)).label("active"),
+                  sa.func.max(sa.case((a.status.in_(ACTIVE), 1), else_=0)).label("active"),
                   sa.func.max(sa.case((a.placed_at.is_not(None), 1), else_=0)).label("placed"))
         .where(a.campaign_id == campaign_id)
         .group_by(a.day, a.round_no, a.household_id)

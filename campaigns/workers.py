@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from campaigns.models import Attempt, AttemptStatus, Worker
+from campaigns.attempts import ACTIVE
+from campaigns.models import Attempt, Worker
 
 BEAT_EVERY = timedelta(seconds=5)
 # A peer is declared dead when its heartbeat is older than stale_after, so a live one must
 # beat several times within it: with stale_after=5 s and a beat every 5 s, a tick 0.1 s late
 # (or 0.1 s of clock skew between hosts) made a live dispatcher look dead and its calls be redialled.
 BEATS_PER_STALE = 3
-ACTIVE = (AttemptStatus.claimed.value, AttemptStatus.dialing.value, AttemptStatus.in_progress.value)
 
 
 def process_alive(pid: int) -> bool:
