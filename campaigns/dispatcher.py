@@ -232,7 +232,7 @@ class Dispatcher:
     def _outside_window(self, session, attempt: Attempt, spec: CampaignSpec, now: datetime, tz) -> None:
         opens = schedule.next_in_window(now, spec.window(), tz)
         ends = schedule.round_end(attempt.day, attempt.round_no, spec.schedule.rounds, spec.window(), tz)
-        if opens < ends and attempt.kind != "callback" or attempt.kind == "callback":
+        if attempt.kind == "callback" or opens < ends:  # a callback keeps its day; a round must not overrun
             attempt.status, attempt.due_at, attempt.worker, attempt.claim_token = AttemptStatus.due.value, opens, None, None
             attempt.detail = "waiting: outside the calling window"
             session.add(attempt)
