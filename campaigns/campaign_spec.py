@@ -15,7 +15,7 @@ import phonenumbers
 from pydantic import BaseModel, Extra, ValidationError, conint, confloat, root_validator, validator
 from pydantic.error_wrappers import ErrorWrapper
 
-from campaigns.schedule import Window, parse_duration
+from campaigns.schedule import Window, campaign_days, parse_duration
 from campaigns.vocabulary import RED_FLAG_CODES, SYMPTOM_CODES
 
 NEXT_ROUND = "next_round"
@@ -368,9 +368,7 @@ class CampaignSpec(_Model):
 
     def days(self) -> list[date]:
         """The campaign's local dates, first to last."""
-        start = self.schedule.start
-        count = self.schedule.days or (self.schedule.end - start).days + 1
-        return [start + timedelta(days=i) for i in range(count)]
+        return campaign_days(self.schedule.start, days=self.schedule.days, end=self.schedule.end)
 
     def retry_delay(self, outcome: str) -> Optional[timedelta]:
         """How long to wait after an attempt ended with `outcome`; None means the next round."""

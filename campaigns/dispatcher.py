@@ -108,11 +108,6 @@ class Dispatcher:
             rows = session.exec(select(Campaign).where(Campaign.status == CampaignStatus.running.value)).all()
             return {row.id: self._spec(row) for row in rows}
 
-    def spec_of(self, campaign_id: str) -> Optional[CampaignSpec]:
-        with Session(self.engine) as session:
-            row = session.get(Campaign, campaign_id)
-            return self._spec(row) if row else None
-
     def _spec(self, row: Campaign) -> CampaignSpec:
         cached = self._specs.get(row.id)
         if cached is None or cached[0] != row.updated_at:
@@ -155,10 +150,6 @@ class Dispatcher:
             self.clock.call_at(_instant(slot), self.place, campaign_id, contact, tz)
             slot += pacer.spacing
         self._next_slot[campaign_id] = slot
-
-    def queued(self) -> int:
-        """Attempts claimed and ready, waiting for their start slot."""
-        return sum(self._waiting.values())
 
     # --- one attempt ---------------------------------------------------------------
     async def place(self, campaign_id: str, contact: Contact, tz: ZoneInfo) -> None:

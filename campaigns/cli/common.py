@@ -6,6 +6,7 @@ A handler takes the parsed arguments and returns the exit code:
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from typing import Optional
 
@@ -37,6 +38,16 @@ def engine_for(url: str, *, name: str) -> Optional[sa.engine.Engine]:
     except (sa.exc.SQLAlchemyError, OSError) as exc:
         fail(f"cannot open the database: {db_reason(exc)}")
     return None
+
+
+# The in-process bot that `bot/` provides for dry runs and the simulated carrier. Loaded by
+# name, so `campaigns` never imports Rasa unless a command needs the bot.
+BOT_ADAPTER = "bot.inprocess:adapter"  # a function returning an object with `async exchange(...)`
+
+
+def load_bot():
+    module, name = BOT_ADAPTER.split(":")
+    return getattr(importlib.import_module(module), name)()
 
 
 def db_reason(exc: Exception) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import logging
 import os
 from pathlib import Path
@@ -16,12 +15,11 @@ from sqlmodel import Session
 
 from campaigns import dryrun, export, store
 from campaigns.campaign_file import CampaignFileError, load_campaign
-from campaigns.cli.common import Subparsers, engine_for, fail, plural
+from campaigns.cli.common import Subparsers, engine_for, fail, load_bot, plural
 from campaigns.household_import import HouseholdFileError, import_households
 from campaigns.settings import get_settings
 from campaigns.simulation import PopulationError
 
-BOT_ADAPTER = "bot.inprocess:adapter"  # a function returning an object with `async exchange(...)`
 MARKER = ".dry-run"  # beside a database a dry run wrote, so the next one may replace it
 
 
@@ -78,8 +76,7 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
     if report.rejected:
         print(f"{plural(report.rejected, 'population row')} rejected, see {args.out / 'population.rejects.csv'}")
-    module, name = BOT_ADAPTER.split(":")
-    bot = getattr(importlib.import_module(module), name)()
+    bot = load_bot()
     # Each escalation is counted in the summary and written to escalations.csv, not logged.
     logging.getLogger("campaigns.escalation").setLevel(logging.ERROR)
     try:

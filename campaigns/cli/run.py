@@ -3,21 +3,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import logging
 from datetime import timedelta
 from pathlib import Path
 
 from campaigns.carriers import CARRIERS
 from campaigns.carriers.simulated import SimulatedCarrier, Timings
-from campaigns.cli.common import Subparsers, engine, fail
+from campaigns.cli.common import Subparsers, engine, fail, load_bot
 from campaigns.clock import RealClock
 from campaigns.dispatcher import Dispatcher
 from campaigns.household_import import HouseholdFileError
 from campaigns.settings import get_settings
 from campaigns.simulation import PopulationError
 
-BOT_ADAPTER = "bot.inprocess:adapter"
 # Dispatchers tick (and beat) once a second; a peer must get a few beats in before it is
 # declared dead, or a live one's calls are taken back and dialled twice.
 MIN_STALE_AFTER = 3.0
@@ -62,8 +60,7 @@ def run(args: argparse.Namespace) -> int:
                                             default_timezone=settings.default_timezone)
         except (HouseholdFileError, PopulationError) as exc:
             return fail(str(exc))
-        module, name = BOT_ADAPTER.split(":")
-        bot = getattr(importlib.import_module(module), name)()
+        bot = load_bot()
         timings = Timings().scaled(args.sim_speed)
 
         def carrier(dispatcher):
