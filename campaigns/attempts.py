@@ -23,7 +23,7 @@ _RANK = {AttemptStatus.due.value: 0, AttemptStatus.claimed.value: 1, AttemptStat
          AttemptStatus.in_progress.value: 3}
 FINAL_RANK = 9
 UNSUCCESSFUL = (AttemptStatus.busy.value, AttemptStatus.no_answer.value, AttemptStatus.machine.value,
-                AttemptStatus.failed.value, AttemptStatus.interrupted.value)
+                AttemptStatus.failed.value, AttemptStatus.interrupted.value, AttemptStatus.dropped.value)
 
 
 def rank(status: str) -> int:
@@ -54,9 +54,11 @@ def claim_due(session: Session, *, campaign_id: str, now: datetime, limit: int,
 
 
 def count_active(session: Session, *, campaign_id: str) -> int:
-    """Attempts claimed, ringing or in a conversation: what counts against max concurrent calls."""
+    """Attempts claimed, ringing or in a call: what counts against max concurrent calls.
+    A text conversation waiting hours for a reply holds no line, so it does not count."""
     table = Attempt.__table__.c
-    query = sa.select(sa.func.count()).where(table.campaign_id == campaign_id, table.status.in_(ACTIVE))
+    holds_line = sa.or_(table.status == AttemptStatus.claimed.value, table.channel == "voice")
+    query = sa.select(sa.func.count()).where(table.campaign_id == campaign_id, table.status.in_(ACTIVE), holds_line)
     return session.execute(query).scalar_one()
 
 

@@ -23,6 +23,7 @@ CHANNEL_TYPES = ("voice", "sms", "chat_link")
 OUTCOMES = ("busy", "no_answer", "failed", "machine")
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_VOICE = re.compile(r"[A-Za-z][A-Za-z0-9._-]{0,63}")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?")
 _HHMM = re.compile(r"(\d{1,2}):(\d{2})")
 _EMERGENCY = re.compile(r"\+?\d{2,15}")
@@ -305,6 +306,7 @@ class CampaignSpec(_Model):
     name: str
     description: Optional[str] = None
     language: str = "en"
+    voice: Optional[str] = None  # a Twilio <Say> voice such as Polly.Joanna; None: Twilio's default
     caller_id: Optional[str] = None  # E.164; dry runs don't need one
     channels: List[ChannelStep] = [ChannelStep(type="voice")]
     households: HouseholdSelection = HouseholdSelection(mode="all")
@@ -329,6 +331,12 @@ class CampaignSpec(_Model):
     def _language_code(cls, value: str) -> str:
         if not _LANGUAGE.fullmatch(value):
             raise ValueError(f"{value!r} is not a language code like en or zh")
+        return value
+
+    @validator("voice")
+    def _voice_name(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not _VOICE.fullmatch(value):
+            raise ValueError(f"{value!r} is not a voice name like Polly.Joanna or Google.en-US-Standard-C")
         return value
 
     @validator("channels")

@@ -22,11 +22,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from campaigns import attempts as data
-from campaigns import lifecycle, planner, schedule, unreachable
+from campaigns import alerts, inbox, lifecycle, planner, schedule, store, unreachable
 from campaigns.campaign_file import CampaignSpec, spec_from_json
 from campaigns.carriers.base import Carrier, CarrierError, CallStatus, Contact, StatusEvent
 from campaigns.clock import RealClock, VirtualClock
-from campaigns.models import Attempt, AttemptStatus, Campaign, CampaignStatus, Household
+from campaigns.models import Attempt, AttemptStatus, Campaign, CampaignStatus, CarrierEvent, Household
 from campaigns.pacing import Pacer
 from campaigns.workers import Workers
 
@@ -52,6 +52,7 @@ class Counters:
     placed: int = 0
     retries: int = 0
     callbacks: int = 0
+    alerts: int = 0  # supervisor texts sent
     outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
@@ -86,14 +87,17 @@ class Dispatcher:
         self._planned_at = now
         self.workers.beat(now)
         await self.recover(now)
+        await self.expire_overdue(now)
         self.plan(self.running(), now)
 
     async def dispatch(self) -> None:
         """Claim what is due for each running campaign and hand it to the pacer."""
         now = self.clock.now()
         self.workers.beat(now)
+        await self.apply_carrier_events()
         for campaign_id, spec in self.running().items():
             self._claim(campaign_id, spec, now)
+        await self.alert_supervisors(now)
 
     def release(self) -> int:
         """On a clean stop: claimed attempts not yet placed go back to due at once."""
@@ -215,9 +219,11 @@ class Dispatcher:
         self.counters.placed += 1
         return Contact(
             attempt_id=attempt.id, household_id=household.id, to=household.phone, channel=attempt.channel,
-            conversation_id=attempt.conversation_id, caller_id=spec.caller_id, language=household.language,
+            conversation_id=attempt.conversation_id, caller_id=spec.caller_id, language=spec.language,
             metadata={"household_id": household.id, "campaign_id": attempt.campaign_id,
                       "emergency_number": spec.screening.emergency_number},
+            voice=spec.voice,
+            machine_message=spec.answering_machine.message if spec.answering_machine.leave_message else None,
         )
 
     def _outside_window(self, session, attempt: Attempt, spec: CampaignSpec, now: datetime, tz) -> None:
@@ -245,13 +251,75 @@ class Dispatcher:
                 return
             if event.carrier_ref and not attempt.carrier_ref:
                 attempt.carrier_ref = event.carrier_ref
-            if not data.set_status(session, attempt=attempt, status=status.value, at=event.at, detail=event.detail):
+            household = session.get(Household, attempt.household_id)
+            if event.opted_out:
+                self._carrier_opt_out(session, attempt, household)
+            detail = event.detail
+            if status is AttemptStatus.completed and not self._reached(session, attempt, household):
+                status, detail = AttemptStatus.dropped, "the call ended before any answer was recorded"
+            if not data.set_status(session, attempt=attempt, status=status.value, at=event.at, detail=detail):
                 session.commit()  # the reference, if it was new
                 return  # late, repeated or out of order
             if data.rank(status.value) == data.FINAL_RANK:
                 self.counters.outcomes[status.value] += 1
                 self.follow_up(session, attempt, event.at)
             session.commit()
+
+    @staticmethod
+    def _reached(session: Session, attempt: Attempt, household: Household) -> bool:
+        """A completed call reached the household if something was recorded: a screening,
+        an opt-out or a wrong number. A call that ended before any of that is retried."""
+        return bool(household.opted_out_at or household.wrong_number_at or not attempt.conversation_id
+                    or data.screening_written(session, conversation_id=attempt.conversation_id))
+
+    @staticmethod
+    def _carrier_opt_out(session: Session, attempt: Attempt, household: Household) -> None:
+        if household.opted_out_at is None:
+            store.record_opt_out(session, household=household, channel=attempt.channel,
+                                 conversation_id=attempt.conversation_id or "",
+                                 said="(the carrier reports the resident unsubscribed)")
+            log.info("household %s opted out at the carrier", household.id)
+
+    async def apply_carrier_events(self) -> int:
+        """Apply the statuses Twilio reported to the Rasa server's channels, oldest first."""
+        with Session(self.engine) as session:
+            taken = inbox.take(session, worker=self.worker)
+            session.commit()
+            events = [StatusEvent(e.attempt_id, CallStatus(e.status), e.received_at, e.carrier_ref, e.detail,
+                                  e.opted_out) for e in taken]
+        for event in events:
+            await self.on_status(event)
+        if taken:
+            with Session(self.engine) as session:
+                for row in taken:
+                    inbox.mark_applied(session, event=session.get(CarrierEvent, row.id))
+                session.commit()
+        return len(events)
+
+    async def expire_overdue(self, now: datetime) -> None:
+        """Placed attempts whose final status never came: a text nobody answered, a lost callback."""
+        with Session(self.engine) as session:
+            for attempt, status in inbox.overdue(session, now=now):
+                if data.set_status(session, attempt=attempt, status=status, at=now,
+                                   detail="no final status or reply came in time"):
+                    self.follow_up(session, attempt, now)
+            session.commit()
+
+    async def alert_supervisors(self, now: datetime) -> None:
+        """Text each supervisor about each new urgent escalation."""
+        with Session(self.engine) as session:
+            due = alerts.due(session, now=now)
+            session.commit()
+        for alert in due:
+            try:
+                ref, error = await self.carrier.send_sms(to=alert.phone, body=alert.body), None
+                self.counters.alerts += 1
+            except CarrierError as exc:
+                ref, error = None, str(exc)
+                log.error("alert to supervisor %s failed: %s", store.mask_phone(alert.phone), exc)
+            with Session(self.engine) as session:
+                alerts.record(session, alert=alert, at=self.clock.now(), carrier_ref=ref, error=error)
+                session.commit()
 
     def follow_up(self, session: Session, attempt: Attempt, at: datetime) -> None:
         spec = self._spec(session.get(Campaign, attempt.campaign_id))
@@ -264,7 +332,9 @@ class Dispatcher:
             return
         if attempt.status not in data.UNSUCCESSFUL:
             return
-        outcome = "failed" if attempt.status == AttemptStatus.interrupted.value else attempt.status
+        # A dropped call was answered but nothing came of it: wait as for an unanswered one.
+        outcome = {AttemptStatus.interrupted.value: "failed",
+                   AttemptStatus.dropped.value: "no_answer"}.get(attempt.status, attempt.status)
         delay = timedelta(0) if attempt.status == AttemptStatus.interrupted.value else spec.retry_delay(outcome)
         if delay is None:
             return  # wait for the next round
@@ -309,7 +379,9 @@ class Dispatcher:
             return
         with Session(self.engine) as session:
             released = data.release_claims(session, workers=dead)
-            running = data.running_of(session, workers=dead)
+            inbox.release(session, workers=dead)
+            # Twilio's calls carry on without us and report their ends; the simulator's died with it.
+            running = [] if self.carrier.outlives_dispatcher else data.running_of(session, workers=dead)
             for attempt in running:
                 if attempt.conversation_id and data.screening_written(session, conversation_id=attempt.conversation_id):
                     data.set_status(session, attempt=attempt, status=AttemptStatus.completed.value, at=now,

@@ -175,6 +175,7 @@ class AttemptStatus(str, Enum):
     machine = "machine"  # an answering machine picked up
     failed = "failed"  # the carrier could not place it
     interrupted = "interrupted"  # the dispatcher died during the call; retried unless a screening was written
+    dropped = "dropped"  # answered, but the call ended before any answer was recorded; retried
     canceled = "canceled"  # never placed: the campaign stopped or the round ran out of time
     skipped = "skipped"  # never placed: the household opted out or its number is wrong
 
@@ -271,3 +272,38 @@ class Worker(SQLModel, table=True):
     pid: int
     started_at: Optional[datetime] = _ts(nullable=False, default=utcnow)
     heartbeat_at: Optional[datetime] = _ts(nullable=False, default=utcnow)
+
+
+class CarrierEvent(SQLModel, table=True):
+    """A status the carrier reported by webhook, waiting for a dispatcher: the Rasa server
+    receives Twilio's callbacks and writes them here; any dispatcher applies them in order.
+    A repeated callback (same reference, same status) is stored once."""
+
+    __tablename__ = "carrier_events"
+    __table_args__ = (sa.UniqueConstraint("carrier_ref", "status", name="uq_carrier_event"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    attempt_id: int = Field(foreign_key="attempts.id")
+    status: str = Field(max_length=16)  # a carriers.base.CallStatus value
+    carrier_ref: str = Field(max_length=64)  # Twilio's CallSid or MessageSid
+    detail: Optional[str] = None
+    opted_out: bool = False  # the carrier says the recipient unsubscribed (Twilio error 21610)
+    received_at: Optional[datetime] = _ts(nullable=False, default=utcnow)
+    taken_by: Optional[str] = Field(default=None, max_length=128, index=True)  # the dispatcher applying it
+
+
+class Notification(SQLModel, table=True):
+    """One alert to one supervisor about one escalation; sent at most once."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (sa.UniqueConstraint("escalation_id", "phone", name="uq_notification"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalations.id", index=True)
+    phone: str = Field(max_length=20)
+    status: str = Field(default="sending", max_length=16)  # sending | sent | failed
+    tries: int = 0
+    carrier_ref: Optional[str] = Field(default=None, max_length=64)
+    detail: Optional[str] = None
+    created_at: Optional[datetime] = _ts(nullable=False, default=utcnow)
+    sent_at: Optional[datetime] = _ts()

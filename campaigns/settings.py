@@ -4,7 +4,9 @@ from __future__ import annotations
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseSettings, validator
+from typing import Optional
+
+from pydantic import BaseSettings, Field, SecretStr, validator
 
 DEFAULT_SECRET = "change-me"
 
@@ -22,6 +24,18 @@ class Settings(BaseSettings):
     # Region used to read national phone numbers when no + prefix is given.
     default_region: str = "US"
     secret_key: str = DEFAULT_SECRET
+    # Twilio. The account's credentials keep Twilio's own variable names; the auth token is
+    # a SecretStr so it never shows in a repr or a log line.
+    twilio_account_sid: Optional[str] = Field(None, env="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: Optional[SecretStr] = Field(None, env="TWILIO_AUTH_TOKEN")
+    twilio_caller_id: Optional[str] = Field(None, env="TWILIO_CALLER_ID")  # our number, E.164
+    # The address Twilio reaches the Rasa server at, as Twilio sees it (behind any proxy).
+    # Webhook signatures are checked against URLs rebuilt from it.
+    public_url: Optional[str] = None
+    # Where the dispatcher reaches the Rasa server itself, to open SMS conversations.
+    rasa_url: str = "http://localhost:5005"
+    # Twilio's REST API; only tests and staging point it elsewhere (a local emulator).
+    twilio_api_url: str = "https://api.twilio.com"
 
     class Config:
         env_prefix = "SCREENING_"
@@ -33,6 +47,14 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown IANA time zone {value!r}") from None
         return value
+
+    @validator("public_url", "rasa_url", "twilio_api_url")
+    def _base_url(cls, value: Optional[str]) -> Optional[str]:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/")
 
     @validator("secret_key")
     def _no_default_secret_in_production(cls, value: str, values: dict) -> str:

@@ -11,7 +11,7 @@ import phonenumbers
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
-from campaigns.models import Campaign, Household, OptOut, Screening, utcnow
+from campaigns.models import Attempt, AttemptStatus, Campaign, CarrierEvent, Household, OptOut, Screening, utcnow
 
 
 @lru_cache(maxsize=8)
@@ -136,3 +136,41 @@ def screening_rules(session: Session, *, campaign_id: Optional[str]) -> Optional
     if campaign is None:
         return None
     return json.loads(campaign.spec_json).get("screening")
+
+
+def record_opt_in(session: Session, *, household: Household) -> bool:
+    """The resident texted START to the carrier: they may be contacted again. True if it changed."""
+    if household.opted_out_at is None:
+        return False
+    household.opted_out_at = None
+    session.add(household)
+    return True
+
+
+def add_carrier_event(session: Session, *, attempt_id: int, status: str, carrier_ref: str,
+                      detail: Optional[str] = None, opted_out: bool = False) -> bool:
+    """Queue a carrier's status report for the dispatchers; False if it was already queued
+    (Twilio may repeat a callback). Unknown attempts are refused by the foreign key."""
+    table = CarrierEvent.__table__
+    values = dict(attempt_id=attempt_id, status=status, carrier_ref=carrier_ref[:64],
+                  detail=detail[:500] if detail else None, opted_out=opted_out, received_at=utcnow())
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    result = session.execute(insert(table).values(**values).on_conflict_do_nothing())
+    return result.rowcount == 1
+
+
+def open_text_attempt(session: Session, *, phone: str) -> Optional[tuple[Attempt, Household]]:
+    """The SMS conversation a campaign has open with this phone number, newest first."""
+    household = find_household_by_phone(session, phone=phone)
+    if household is None:
+        return None
+    attempt = session.exec(
+        select(Attempt).where(Attempt.household_id == household.id, Attempt.channel == "sms",
+                              Attempt.status.in_((AttemptStatus.dialing.value, AttemptStatus.in_progress.value)))
+        .order_by(Attempt.id.desc())
+    ).first()
+    return (attempt, household) if attempt is not None else None

@@ -155,3 +155,22 @@ def pg_db(pg_url, monkeypatch):
     get_settings.cache_clear()
     yield store.get_engine(pg_url)
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, model_path):
+    """The real Rasa server and action server, started once for the Twilio end-to-end tests."""
+    from tests import live
+
+    server = live.start(tmp_path_factory.mktemp("live"))
+    yield server
+    live.stop(server)
+
+
+@pytest.fixture
+def live_db(live_server, monkeypatch):
+    """The live server's database, also used by this process (the dispatcher, the assertions)."""
+    monkeypatch.setenv("SCREENING_DATABASE_URL", live_server.database_url)
+    get_settings.cache_clear()
+    yield store.get_engine(live_server.database_url)
+    get_settings.cache_clear()

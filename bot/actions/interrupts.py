@@ -63,6 +63,23 @@ class ActionWrongNumber(Action):
         return _end_form()
 
 
+class ActionHangUp(Action):
+    """The line went dead (a hang-up, or no answer after re-prompts): the answers given so far
+    are recorded as a partial screening; with none given nothing is recorded, so the
+    household is tried again."""
+
+    def name(self) -> str:
+        return "action_hang_up"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        if tracker.active_loop_name is None:
+            return []
+        state = tracker.get_slot("screening")
+        if state and state["people"]:
+            record_screening(tracker, state=state, ending=Ending.abandoned)
+        return _end_form()
+
+
 class EscalateRequest(Action, abc.ABC):
     """Escalates what the resident asked for at once; a screening under way then carries on."""
 

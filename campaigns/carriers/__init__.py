@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from campaigns.carriers.base import Carrier
 from campaigns.carriers.simulated import SimulatedCarrier
+from campaigns.carriers.twilio import TwilioCarrier
 
 CARRIERS: dict[str, type[Carrier]] = {
     "simulated": SimulatedCarrier,
+    "twilio": TwilioCarrier,
 }

@@ -39,6 +39,8 @@ class Contact:
     caller_id: Optional[str] = None
     language: str = "en"
     metadata: dict[str, Any] = field(default_factory=dict)  # the conversation's session metadata
+    voice: Optional[str] = None  # the campaign's text-to-speech voice
+    machine_message: Optional[str] = None  # what to leave on an answering machine; None: hang up
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class StatusEvent:
     at: datetime
     carrier_ref: Optional[str] = None
     detail: Optional[str] = None
+    opted_out: bool = False  # the carrier refuses to reach this number: the resident unsubscribed
 
 
 StatusHandler = Callable[[StatusEvent], Awaitable[None]]
@@ -61,6 +64,8 @@ class Carrier(abc.ABC):
     """Places calls and opens text conversations; statuses arrive at `on_status`."""
 
     name: str = "carrier"
+    # Whether calls and conversations go on when the dispatcher that placed them stops.
+    outlives_dispatcher: bool = False
 
     def __init__(self, on_status: StatusHandler) -> None:
         self.on_status = on_status

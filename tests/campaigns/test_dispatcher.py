@@ -155,7 +155,7 @@ T = [R1 + n * S for n in range(10)]
     ([(CallStatus.busy, T[3]), (CallStatus.ringing, T[4]), (CallStatus.in_progress, T[5])], "busy", T[3], 2),
     ([(CallStatus.busy, T[3]), (CallStatus.no_answer, T[4]), (CallStatus.failed, T[5])], "busy", T[3], 2),
     ([(CallStatus.in_progress, T[3]), (CallStatus.ringing, T[2]), (CallStatus.completed, T[9]),
-      (CallStatus.busy, T[9])], "completed", T[9], 1),
+      (CallStatus.busy, T[9])], "dropped", T[9], 2),  # completed, but nothing was recorded: retried
     ([(CallStatus.machine, T[5]), (CallStatus.machine, T[6])], "machine", T[5], 1),
 ], ids=["duplicate-final", "late-ringing-and-answer", "second-final-outcome", "out-of-order", "duplicate-machine"])
 def test_dispatcher_on_status_never_moves_back_nor_adds_retries(db, loop, events, status, ended, tries):

@@ -1,0 +1,177 @@
+"""Outbound voice calls through Twilio: the Rasa input channel `voice`.
+
+Unlike Rasa's `twilio_voice`, the conversation id comes from the campaign (the household
+and the attempt, in the webhook URL the dispatcher gave Twilio), never from `From`, which
+is our own number; the conversation starts when the call is answered, not when it rings.
+Every webhook checks X-Twilio-Signature and answers 403 when it does not match.
+
+Routes, under /webhooks/voice/:
+- answer: Twilio fetches it when the call is answered (AnsweredBy tells a machine apart).
+- gather: each answer, spoken or typed on the keypad; silence is re-prompted twice, then
+  the call ends politely and what was said is kept as a partial screening.
+- status: call progress; queued for the dispatchers, which retry per the campaign.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Optional
+
+from rasa.core.channels.channel import InputChannel
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels import twiml
+from bot.channels.hints import hints_for
+from bot.channels.webhooks import (MessageHandler, Reply, ReplyCollector, TwilioWebhookConfig, carrier_event,
+                                   converse, form, is_question, query, xml)
+
+log = logging.getLogger(__name__)
+
+MAX_REPROMPTS = 2
+HANG_UP_ACTION = "action_hang_up"
+HANG_UP_WAIT = 5.0  # seconds the status webhook waits for the bot to record a hang-up
+NOT_HEARD = "Sorry, I did not hear an answer."
+NEVER_HEARD = "We could not hear you, so we will call again another time. Goodbye."
+TECHNICAL_FAULT = "Sorry, we have a technical problem. We will call you again later. Goodbye."
+MACHINES = ("machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax")
+# Twilio's CallStatus -> ours (campaigns.carriers.base.CallStatus); None: nothing to record.
+CALL_STATUSES = {"queued": None, "initiated": None, "ringing": "ringing", "in-progress": "in_progress",
+                 "completed": "completed", "busy": "busy", "no-answer": "no_answer", "failed": "failed",
+                 "canceled": "canceled"}
+
+
+class VoiceInput(InputChannel):
+    """Twilio voice webhooks for calls the campaign dispatcher places."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "voice"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> "VoiceInput":
+        return cls(TwilioWebhookConfig.from_credentials(credentials))
+
+    def __init__(self, config: TwilioWebhookConfig) -> None:
+        self.config = config
+
+    def blueprint(self, on_new_message: MessageHandler) -> Blueprint:
+        hooks = Blueprint("voice_webhooks", __name__)
+
+        @hooks.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @hooks.route("/answer", methods=["POST"])
+        async def answer(request: Request) -> HTTPResponse:
+            return await self._checked(request, self.answer, on_new_message)
+
+        @hooks.route("/gather", methods=["POST"])
+        async def gather(request: Request) -> HTTPResponse:
+            return await self._checked(request, self.gather, on_new_message)
+
+        @hooks.route("/status", methods=["POST"])
+        async def status(request: Request) -> HTTPResponse:
+            return await self._checked(request, self.status, on_new_message)
+
+        return hooks
+
+    async def _checked(self, request: Request, handler, on_new_message: MessageHandler) -> HTTPResponse:
+        if not self.config.signature_ok(request):
+            log.warning("voice webhook %s refused: bad or missing X-Twilio-Signature", request.path)
+            return response.text("invalid signature", status=403)
+        return await handler(request, form(request), on_new_message)
+
+    # --- the call is answered ----------------------------------------------------------
+    async def answer(self, request: Request, fields: dict[str, str], on_new_message: MessageHandler) -> HTTPResponse:
+        args = query(request)
+        speaker = twiml.Speaker(args.get("lang") or "en", args.get("voice"))
+        if fields.get("AnsweredBy") in MACHINES:
+            message = args.get("machine_message")
+            await carrier_event(attempt_id=args.get("attempt"), status="machine", carrier_ref=fields.get("CallSid", ""),
+                                detail=f"answering machine ({fields['AnsweredBy']}): "
+                                       + ("message left" if message else "hung up"))
+            return xml(twiml.hang_up([message] if message else [], speaker=speaker))
+        metadata = {"household_id": args.get("household"), "campaign_id": args.get("campaign"),
+                    "emergency_number": args.get("emergency")}
+        return await self._turn(on_new_message, args["conversation"], "/greet", speaker, metadata=metadata)
+
+    # --- an answer, or silence ---------------------------------------------------------
+    async def gather(self, request: Request, fields: dict[str, str], on_new_message: MessageHandler) -> HTTPResponse:
+        args = query(request)
+        speaker = twiml.Speaker(args.get("lang") or "en", args.get("voice"))
+        said = (fields.get("SpeechResult") or "").strip() or (fields.get("Digits") or "").strip().rstrip("#")
+        if said:
+            return await self._turn(on_new_message, args["conversation"], said, speaker)
+        tries = int(args.get("tries") or 0) + 1
+        if tries > MAX_REPROMPTS:
+            await self._hang_up_bot(request, args["conversation"])
+            return xml(twiml.hang_up([NEVER_HEARD], speaker=speaker))
+        question = await _last_question(request, args["conversation"])
+        texts = [NOT_HEARD, question] if question else [NOT_HEARD]
+        action = self._gather_url(args["conversation"], speaker, args.get("question"), tries)
+        return xml(twiml.ask(texts, action=action, speaker=speaker, hints=hints_for(args.get("question"))))
+
+    async def _turn(self, on_new_message: MessageHandler, conversation: str, text: str, speaker: twiml.Speaker,
+                    metadata: Optional[dict[str, Any]] = None) -> HTTPResponse:
+        try:
+            reply = await converse(on_new_message, channel="voice", conversation_id=conversation, text=text,
+                                   metadata=metadata)
+        except Exception:  # the resident hears an apology; the call ends with nothing recorded and is retried
+            log.exception("voice conversation %s: the bot failed", conversation)
+            return xml(twiml.hang_up([TECHNICAL_FAULT], speaker=speaker))
+        return xml(self._say(reply, conversation, speaker))
+
+    def _say(self, reply: Reply, conversation: str, speaker: twiml.Speaker) -> str:
+        if reply.question is None:  # the bot has closed the conversation
+            return twiml.hang_up(reply.texts, speaker=speaker)
+        action = self._gather_url(conversation, speaker, reply.question, 0)
+        return twiml.ask(reply.texts, action=action, speaker=speaker, hints=hints_for(reply.question))
+
+    def _gather_url(self, conversation: str, speaker: twiml.Speaker, question: Optional[str], tries: int) -> str:
+        return self.config.url("/webhooks/voice/gather", conversation=conversation, lang=speaker.language,
+                               voice=speaker.voice, question=question, tries=tries or None)
+
+    # --- call progress -----------------------------------------------------------------
+    async def status(self, request: Request, fields: dict[str, str], on_new_message: MessageHandler) -> HTTPResponse:
+        args = query(request)
+        twilio_status = fields.get("CallStatus", "")
+        if twilio_status not in CALL_STATUSES:
+            return response.text(f"unknown CallStatus {twilio_status!r}", status=400)
+        status = CALL_STATUSES[twilio_status]
+        if status == "completed" and fields.get("AnsweredBy") in MACHINES:
+            status = "machine"
+        elif status == "completed" and args.get("conversation"):
+            # Keep what was said before the line went dead, before the dispatcher sees the end.
+            await self._hang_up_bot(request, args["conversation"])
+        if status is not None:
+            detail = f"Twilio: {twilio_status}" + (f" (error {fields['ErrorCode']})" if fields.get("ErrorCode") else "")
+            await carrier_event(attempt_id=args.get("attempt"), status=status,
+                                carrier_ref=fields.get("CallSid", ""), detail=detail)
+        return response.empty()
+
+    @staticmethod
+    async def _hang_up_bot(request: Request, conversation: str) -> None:
+        """Run the hang-up action in the conversation, as Rasa's /execute endpoint would: what
+        was answered is recorded as partial, and the screening form is closed."""
+        agent = request.app.ctx.agent
+        try:
+            tracker = await agent.tracker_store.retrieve(conversation)
+            if tracker is None or tracker.active_loop_name is None:
+                return  # no conversation, or one that has already ended: nothing to keep
+            async with agent.lock_store.lock(conversation):
+                await asyncio.wait_for(agent.execute_action(conversation, HANG_UP_ACTION, ReplyCollector("voice"),
+                                                            None, None), HANG_UP_WAIT)
+        except Exception:
+            log.exception("voice conversation %s: recording the hang-up failed", conversation)
+
+
+async def _last_question(request: Request, conversation: str) -> Optional[str]:
+    """The question the bot asked last, to repeat it after silence."""
+    agent = getattr(request.app.ctx, "agent", None)
+    tracker = await agent.tracker_store.retrieve(conversation) if agent else None
+    for event in reversed(tracker.events if tracker else []):
+        if getattr(event, "text", None) and is_question((getattr(event, "metadata", None) or {}).get("utter_action")):
+            return event.text
+    return None

@@ -1,0 +1,79 @@
+"""The real servers for end-to-end tests: `python -m bot.serve` (the Rasa server with the
+voice and SMS channels, and the action server) on 127.0.0.1, writing to its own SQLite file,
+with a Twilio auth token and a public URL that the local Twilio emulator signs for."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ACCOUNT_SID = "AC" + "0" * 32
+AUTH_TOKEN = "emulator-auth-token"
+CALLER_ID = "+15005550006"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str  # where the Rasa server listens, and (in tests) its public URL too
+    database_url: str
+    proc: subprocess.Popen
+    log: Path
+
+
+def start(tmp: Path, *, startup_seconds: float = 180) -> LiveServer:
+    port, actions_port = free_port(), free_port()
+    url = f"http://127.0.0.1:{port}"
+    database_url = f"sqlite:///{tmp}/live.db"
+    env = {**os.environ, "SCREENING_DATABASE_URL": database_url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+           "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "SCREENING_PUBLIC_URL": url}
+    log = tmp / "serve.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.serve", "--host", "127.0.0.1", "--port", str(port),
+             "--actions-port", str(actions_port)],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    server = LiveServer(url, database_url, proc, log)
+    try:
+        _wait_up(f"{url}/webhooks/voice/", proc, startup_seconds)
+        _wait_up(f"http://127.0.0.1:{actions_port}/health", proc, startup_seconds)
+    except Exception:
+        stop(server)
+        raise
+    return server
+
+
+def stop(server: LiveServer) -> None:
+    if server.proc.poll() is None:
+        os.killpg(server.proc.pid, signal.SIGINT)
+        try:
+            server.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.proc.pid, signal.SIGKILL)
+            server.proc.wait()
+
+
+def _wait_up(url: str, proc: subprocess.Popen, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"bot.serve exited early with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not come up in {seconds:.0f} s")
