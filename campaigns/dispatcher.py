@@ -173,10 +173,21 @@ class Dispatcher:
             if contact.channel == "voice":
                 await self.carrier.place_call(contact)
             else:
-                await self.carrier.start_conversation(contact)
+                self._keep_ref(contact.attempt_id, await self.carrier.start_conversation(contact))
         except CarrierError as exc:
             await self.on_status(StatusEvent(contact.attempt_id, CallStatus.failed, self.clock.now(), detail=str(exc)))
-        # The carrier's reference is kept from its status events: no write per call here.
+        # A call's reference is kept from its status events: no write per call here.
+
+    def _keep_ref(self, attempt_id: int, ref: str) -> None:
+        """A text conversation's reference (its first message): later events name the conversation."""
+        if not ref:
+            return
+        with Session(self.engine) as session:
+            attempt = session.get(Attempt, attempt_id)
+            if attempt is not None and not attempt.carrier_ref:
+                attempt.carrier_ref = ref
+                session.add(attempt)
+                session.commit()
 
     async def _missed_window(self, attempt_id: int) -> None:
         now = self.clock.now()

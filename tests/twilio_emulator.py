@@ -219,11 +219,14 @@ class TwilioEmulator:
         sms_url: str | None = None,
         our_number: str = "+15005550006",
         webhook_timeout: float = 15.0,
+        callback_timeout: float = 15.0,
         settle_seconds: float = 0.05,
     ):
         self.account_sid, self.auth_token = account_sid, auth_token
         self.sms_url, self.our_number = sms_url, our_number
         self.webhook_timeout, self.settle_seconds = webhook_timeout, settle_seconds
+        # Status callbacks wait for nothing the call needs; a test may starve TwiML webhooks alone.
+        self.callback_timeout = callback_timeout
         self.validator = RequestValidator(auth_token)
         self.residents: dict[str, Resident] = {}
         self.calls: dict[str, Call] = {}
@@ -528,7 +531,8 @@ class TwilioEmulator:
             "SequenceNumber": str(call.sequence), "CallbackSource": "call-progress-events", **extra,
         }
         call.sequence += 1
-        exchange = await self._request(call.status_callback, params, method=call.status_callback_method)
+        exchange = await self._request(call.status_callback, params, method=call.status_callback_method,
+                                       timeout=self.callback_timeout)
         call.webhooks.append(exchange._replace(kind="status"))  # failures are kept, never retried
 
     async def _talk(self, call: Call, resident: Resident) -> None:
@@ -658,7 +662,8 @@ class TwilioEmulator:
         if message.error_code:
             params["ErrorCode"] = str(message.error_code)
         exchange = await self._request(
-            message.status_callback, params, method=message.status_callback_method
+            message.status_callback, params, method=message.status_callback_method,
+            timeout=self.callback_timeout,
         )
         message.webhooks.append(exchange._replace(kind="status"))
 
@@ -749,7 +754,8 @@ class TwilioEmulator:
             self.crashes.append(task.exception())
 
     async def _request(
-        self, url: str, params: dict, *, method: str = "POST", signature: str | None = None
+        self, url: str, params: dict, *, method: str = "POST", signature: str | None = None,
+        timeout: float | None = None,
     ) -> Exchange:
         """One signed webhook; never raises for the application's failures."""
         method = method.upper()
@@ -759,7 +765,8 @@ class TwilioEmulator:
         if signature is None:
             signature = self.validator.compute_signature(target, body or {})
         headers = {"X-Twilio-Signature": signature, "User-Agent": "TwilioProxy/1.1"}
-        timeout = aiohttp.ClientTimeout(total=self.webhook_timeout)
+        seconds = self.webhook_timeout if timeout is None else timeout
+        timeout = aiohttp.ClientTimeout(total=seconds)
         # Twilio requests the URL exactly as given (it signs that string); aiohttp would
         # otherwise normalise it, e.g. turn %3A back into ":".
         exact = yarl.URL(target, encoded=True)
@@ -768,6 +775,6 @@ class TwilioEmulator:
             async with request as response:
                 return Exchange(url, params, response.status, await response.text())
         except asyncio.TimeoutError:
-            return Exchange(url, params, None, "", error=f"no response within {self.webhook_timeout}s")
+            return Exchange(url, params, None, "", error=f"no response within {seconds}s")
         except aiohttp.ClientError as error:
             return Exchange(url, params, None, "", error=f"{type(error).__name__}: {error}")

@@ -4,14 +4,17 @@ action server) writing screenings to the shared database."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
+from twilio.request_validator import RequestValidator
 
 from campaigns.models import CarrierEvent, Household, Screening
 from tests.campaigns.twilio_helpers import LiveCampaign, community_households, new_phone
 from tests.live import ACCOUNT_SID, AUTH_TOKEN
-from tests.twilio_emulator import Resident, TwilioEmulator
+from bot.channels.voice import NEVER_HEARD, NOT_HEARD
+from tests.twilio_emulator import APPLICATION_ERROR_SPEECH, Resident, TwilioEmulator
 
 
 def screenings(engine, household_id: str) -> list[Screening]:
@@ -67,3 +70,158 @@ def test_twilio_voice_call_with_speech_and_keypad_answers_is_recorded(live_serve
     assert "press 1 for yes" in heard[0] and "health worker will follow up" in heard[-1]
     # ringing is not recorded; in progress and completed are, each once
     assert [status for status, _ in events(live_db, attempt.id)] == ["ringing", "in_progress", "completed"]
+
+
+def test_twilio_voice_busy_line_is_retried_after_the_campaigns_busy_delay(live_server, live_db):
+    phone = new_phone()
+    campaign, emulator = run_campaign(live_server, live_db, {phone: Resident(pickup="busy")}, until=settled)
+
+    first, retry = campaign.attempts()
+    assert (first.status, first.detail) == ("busy", "Twilio: busy")
+    assert (retry.status, retry.kind, retry.detail) == ("due", "retry", "retry after busy")
+    assert retry.due_at - first.ended_at == timedelta(minutes=10)  # the default busy delay
+    assert screenings(live_db, first.household_id) == []
+
+
+def test_twilio_voice_answering_machine_gets_the_campaigns_message_and_waits_for_the_next_round(
+        live_server, live_db):
+    phone = new_phone()
+    message = "This is the city health office. We will call again tomorrow about a health check."
+    campaign, emulator = run_campaign(
+        live_server, live_db, {phone: Resident(pickup="machine")}, until=settled,
+        answering_machine={"leave_message": True, "message": message})
+
+    [attempt] = campaign.attempts()  # machine: next_round by default, so no retry today
+    call = next(iter(emulator.calls.values()))
+    assert call.answered_by == "machine_start"
+    assert emulator.heard[phone] == [message]
+    assert (attempt.status, attempt.detail) == ("machine", "answering machine (machine_start): message left")
+    assert screenings(live_db, attempt.household_id) == []
+
+
+def test_twilio_voice_silence_is_reprompted_twice_then_the_call_ends_and_answers_are_kept(live_server, live_db):
+    phone = new_phone()
+    resident = Resident(answers=["speech:yes", "speech:thirty eight point two", "silence", "silence", "silence"])
+    campaign, emulator = run_campaign(live_server, live_db, {phone: resident}, until=settled)
+
+    [attempt] = campaign.attempts()
+    heard = emulator.heard[phone]
+    assert heard.count(NOT_HEARD) == 2 and heard[-1] == NEVER_HEARD
+    assert sum("any of these today" in text.lower() or "symptom" in text.lower() for text in heard) >= 3  # re-asked
+    assert next(iter(emulator.calls.values())).ended_by == "app"
+    [row] = screenings(live_db, attempt.household_id)
+    assert (row.outcome, row.temperature_c, row.symptoms, row.abnormal) == ("partial", 38.2, None, True)
+    assert attempt.status == "completed"
+
+
+def test_twilio_voice_resident_hanging_up_mid_call_keeps_the_answers_given(live_server, live_db):
+    phone = new_phone()
+    resident = Resident(answers=["speech:yes", "dtmf:365#", "hangup"])
+    campaign, emulator = run_campaign(live_server, live_db, {phone: resident}, until=settled)
+
+    [attempt] = campaign.attempts()
+    assert next(iter(emulator.calls.values())).ended_by == "resident"
+    [row] = screenings(live_db, attempt.household_id)
+    assert (row.outcome, row.temperature_c, row.temperature_said) == ("partial", 36.5, "365")
+    assert attempt.status == "completed"
+
+
+def test_twilio_voice_hang_up_before_any_answer_records_nothing_and_is_retried(live_server, live_db):
+    phone = new_phone()
+    campaign, emulator = run_campaign(live_server, live_db, {phone: Resident(answers=["hangup"])}, until=settled)
+
+    first, retry = campaign.attempts()
+    assert (first.status, first.detail) == ("dropped", "the call ended before any answer was recorded")
+    assert (retry.status, retry.due_at - first.ended_at) == ("due", timedelta(hours=2))  # as for no answer
+    assert screenings(live_db, first.household_id) == []
+
+
+def test_twilio_voice_webhook_timing_out_ends_the_call_with_nothing_recorded_and_a_retry(live_server, live_db):
+    phone = new_phone()
+    campaign, emulator = run_campaign(
+        live_server, live_db, {phone: Resident(answers=["speech:yes", "speech:37"])}, until=settled,
+        emulator_options={"webhook_timeout": 0.001})
+
+    first, retry = campaign.attempts()
+    call = next(iter(emulator.calls.values()))
+    assert [code for code, _ in call.errors] == [11205]  # Twilio: HTTP connection failure (timeout)
+    assert emulator.heard[phone] == [APPLICATION_ERROR_SPEECH]
+    assert (first.status, retry.kind) == ("dropped", "retry")
+    assert screenings(live_db, first.household_id) == []
+
+
+def test_twilio_voice_replayed_and_duplicated_status_callbacks_change_nothing(live_server, live_db):
+    phone = new_phone()
+
+    async def main():
+        async with TwilioEmulator(ACCOUNT_SID, AUTH_TOKEN) as emulator:
+            emulator.residents[phone] = Resident(pickup="busy")
+            campaign = LiveCampaign(live_db, live_server, emulator, community_households(phone))
+            await campaign.run_until(lambda: settled(campaign))
+            before = [(a.id, a.status, a.detail, a.ended_at) for a in campaign.attempts()]
+            call = next(iter(emulator.calls.values()))
+            replies = [await emulator.post_signed(ex.url, ex.params) for ex in call.callbacks * 2]
+            for _ in range(5):
+                await campaign.dispatcher.tick()
+            await campaign.close()
+            return campaign, call, before, replies
+
+    campaign, call, before, replies = asyncio.run(main())
+    assert {status for status, _ in replies} == {204}
+    assert [(a.id, a.status, a.detail, a.ended_at) for a in campaign.attempts()] == before  # still one retry
+    assert [status for status, _ in events(live_db, before[0][0])] == ["ringing", "busy"]  # each stored once
+
+
+def test_twilio_voice_status_callbacks_out_of_order_never_move_an_attempt_back(live_server, live_db):
+    phone = new_phone()
+
+    async def main():
+        async with TwilioEmulator(ACCOUNT_SID, AUTH_TOKEN) as emulator:
+            emulator.residents[phone] = Resident(pickup="no_answer")
+            campaign = LiveCampaign(live_db, live_server, emulator, community_households(phone))
+            await campaign.run_until(lambda: settled(campaign))
+            call = next(iter(emulator.calls.values()))
+            final = call.callbacks[-1]
+            late = [{**final.params, "CallStatus": status, "SequenceNumber": "9"} for status in ("in-progress", "ringing")]
+            replies = [await emulator.post_signed(final.url, params) for params in late]
+            for _ in range(5):
+                await campaign.dispatcher.tick()
+            await campaign.close()
+            return campaign, replies
+
+    campaign, replies = asyncio.run(main())
+    first, retry = campaign.attempts()
+    assert [status for status, _ in replies] == [204, 204]
+    assert (first.status, first.answered_at, retry.kind) == ("no_answer", None, "retry")
+    assert [status for status, _ in events(live_db, first.id)] == ["ringing", "no_answer", "in_progress"]
+
+
+FORGERIES = [
+    pytest.param(lambda url, params: "not-a-signature", id="garbage"),
+    pytest.param(lambda url, params: RequestValidator("someone-elses-token").compute_signature(url, params),
+                 id="other-token"),
+    pytest.param(lambda url, params: RequestValidator(AUTH_TOKEN).compute_signature(
+        url.replace("attempt=1", "attempt=2"), params), id="url-tampered"),
+    pytest.param(lambda url, params: RequestValidator(AUTH_TOKEN).compute_signature(
+        url, {**params, "CallStatus": "busy"}), id="field-tampered"),
+    pytest.param(lambda url, params: "", id="missing"),
+]
+
+
+@pytest.mark.parametrize("path", ["/webhooks/voice/answer", "/webhooks/voice/gather", "/webhooks/voice/status",
+                                  "/webhooks/sms/inbound", "/webhooks/sms/status", "/webhooks/sms/start"])
+@pytest.mark.parametrize("forge", FORGERIES)
+def test_twilio_webhooks_refuse_a_forged_signature_with_403_and_record_nothing(live_server, live_db, path, forge):
+    url = f"{live_server.url}{path}?conversation=forged%3Aa1&attempt=1"
+    params = {"CallSid": "CAforged", "CallStatus": "completed", "SpeechResult": "yes", "From": "+14155550100",
+              "Body": "STOP", "MessageSid": "SMforged", "MessageStatus": "failed", "ErrorCode": "21610",
+              "conversation": "forged:a1", "household": "h", "attempt": "1"}
+
+    async def main():
+        async with TwilioEmulator(ACCOUNT_SID, AUTH_TOKEN) as emulator:
+            return await emulator.post_signed(url, params, signature=forge(url, params))
+
+    status, text = asyncio.run(main())
+    assert (status, text) == (403, "invalid signature")
+    with Session(live_db) as session:
+        assert session.exec(select(CarrierEvent).where(CarrierEvent.carrier_ref.in_(["CAforged", "SMforged"]))).all() == []
