@@ -9,6 +9,7 @@ from pathlib import Path
 
 from campaigns.carriers import CARRIERS
 from campaigns.carriers.simulated import SimulatedCarrier, Timings
+from campaigns.carriers.twilio import TwilioCarrier, missing_settings
 from campaigns.cli.common import Subparsers, engine, fail, load_bot
 from campaigns.clock import RealClock
 from campaigns.dispatcher import Dispatcher
@@ -27,7 +28,8 @@ def add(commands: Subparsers) -> None:
         description="Plan rounds, claim due attempts and dial them through the carrier, paced, "
                     "until Ctrl-C or SIGTERM. Safe to restart at any moment.")
     parser.add_argument("--carrier", choices=sorted(CARRIERS), default="simulated",
-                        help="who places the calls (default: simulated)")
+                        help="who places the calls: simulated, or twilio (needs TWILIO_ACCOUNT_SID, "
+                             "TWILIO_AUTH_TOKEN and SCREENING_PUBLIC_URL; default: simulated)")
     parser.add_argument("--population", type=Path, metavar="FILE.csv",
                         help="simulated carrier only: how residents pick up and answer")
     parser.add_argument("--sim-speed", type=float, default=1.0, metavar="F",
@@ -40,6 +42,8 @@ def add(commands: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The twilio package logs every API request (URLs with the account SID) at INFO: not for operators.
+    logging.getLogger("twilio").setLevel(logging.WARNING)
     db = engine()
     if db is None:
         return 1
@@ -66,7 +70,13 @@ def run(args: argparse.Namespace) -> int:
         def carrier(dispatcher):
             return SimulatedCarrier(dispatcher.on_status, clock=clock, bot=bot, residents=residents, timings=timings)
     else:
-        return fail(f"carrier {args.carrier!r} is not available yet")
+        missing = missing_settings(settings)
+        if missing:
+            return fail(f"the Twilio carrier needs {', '.join(missing)} in the environment "
+                        "(see \"Going live with Twilio\" in the README)")
+
+        def carrier(dispatcher):
+            return TwilioCarrier(dispatcher.on_status, clock=clock, settings=settings)
     dispatcher = Dispatcher(db, carrier=carrier, clock=clock, stale_after=timedelta(seconds=args.stale_after))
     from campaigns import scheduler
 

@@ -4,6 +4,9 @@ action server) writing screenings to the shared database."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import sys
 from datetime import timedelta
 
 import pytest
@@ -12,7 +15,9 @@ from twilio.request_validator import RequestValidator
 
 from campaigns.models import CarrierEvent, Household, Screening
 from tests.campaigns.twilio_helpers import LiveCampaign, community_households, new_phone
-from tests.live import ACCOUNT_SID, AUTH_TOKEN
+from campaigns.cli import main
+from campaigns.settings import get_settings
+from tests.live import ACCOUNT_SID, AUTH_TOKEN, CALLER_ID
 from bot.channels.voice import NEVER_HEARD, NOT_HEARD
 from tests.twilio_emulator import APPLICATION_ERROR_SPEECH, Resident, TwilioEmulator
 
@@ -225,3 +230,50 @@ def test_twilio_webhooks_refuse_a_forged_signature_with_403_and_record_nothing(l
     assert (status, text) == (403, "invalid signature")
     with Session(live_db) as session:
         assert session.exec(select(CarrierEvent).where(CarrierEvent.carrier_ref.in_(["CAforged", "SMforged"]))).all() == []
+
+
+def test_screening_run_with_the_twilio_carrier_dials_until_stopped(live_server, live_db):
+    """`screening run --carrier twilio` as an operator starts it, configured by the environment."""
+    phone = new_phone()
+
+    async def main():
+        async with TwilioEmulator(ACCOUNT_SID, AUTH_TOKEN) as emulator:
+            emulator.residents[phone] = Resident(answers=["speech:yes", "speech:36.9", "speech:none", "dtmf:2"])
+            campaign = LiveCampaign(live_db, live_server, emulator, community_households(phone))
+            env = {**os.environ, "SCREENING_DATABASE_URL": live_server.database_url,
+                   "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_CALLER_ID": CALLER_ID,
+                   "SCREENING_PUBLIC_URL": live_server.url, "SCREENING_TWILIO_API_URL": emulator.api_url}
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "campaigns.cli", "run", "--carrier", "twilio", env=env,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+            try:
+                for _ in range(300):
+                    if settled(campaign):
+                        break
+                    await asyncio.sleep(0.1)
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                output, _ = await asyncio.wait_for(proc.communicate(), 30)
+            return campaign, proc.returncode, output.decode()
+
+    campaign, code, output = asyncio.run(main())
+    [attempt] = campaign.attempts()
+    assert (attempt.status, code) == ("completed", 0), output
+    [row] = screenings(live_db, attempt.household_id)
+    assert (row.temperature_c, row.channel) == (36.9, "voice")
+    assert phone not in output  # numbers are masked in the log
+    assert AUTH_TOKEN not in output
+
+
+@pytest.mark.parametrize("env, missing", [
+    ({}, "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, SCREENING_PUBLIC_URL"),
+    ({"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}, "SCREENING_PUBLIC_URL"),
+], ids=["nothing-set", "no-public-url"])
+def test_screening_run_with_twilio_names_the_missing_settings(db, monkeypatch, capsys, env, missing):
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "SCREENING_PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    assert main(["run", "--carrier", "twilio"]) == 1
+    assert f"the Twilio carrier needs {missing} in the environment" in capsys.readouterr().err
