@@ -13,12 +13,12 @@ import pytest
 from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
-from campaigns.models import CarrierEvent, Household, Screening
-from tests.campaigns.twilio_helpers import LiveCampaign, community_households, new_phone
-from campaigns.cli import main
-from campaigns.settings import get_settings
-from tests.live import ACCOUNT_SID, AUTH_TOKEN, CALLER_ID
 from bot.channels.voice import NEVER_HEARD, NOT_HEARD
+from campaigns.cli import main
+from campaigns.models import CarrierEvent, Screening
+from campaigns.settings import get_settings
+from tests.campaigns.twilio_helpers import LiveCampaign, community_households, new_phone
+from tests.live import ACCOUNT_SID, AUTH_TOKEN, CALLER_ID
 from tests.twilio_emulator import APPLICATION_ERROR_SPEECH, Resident, TwilioEmulator
 
 
