@@ -102,13 +102,25 @@ class Outcomes:
         return len(events)
 
     async def expire_overdue(self, now: datetime) -> None:
-        """Placed attempts whose final status never came: a text nobody answered, a lost callback."""
+        """Placed attempts whose final status never came: a text nobody answered, a conversation
+        the resident left half-way (what they answered is kept), a lost status callback."""
         with Session(self.engine) as session:
-            for attempt, status in inbox.overdue(session, now=now):
+            overdue = [(a.id, a.conversation_id, status) for a, status in inbox.overdue(session, now=now)]
+        for attempt_id, conversation, status in overdue:
+            if status == AttemptStatus.dropped.value and conversation:
+                try:
+                    await self.carrier.end_conversation(conversation)
+                except CarrierError as exc:
+                    log.warning("could not close conversation %s: %s", conversation, exc)
+            with Session(self.engine) as session:
+                attempt = session.get(Attempt, attempt_id)
+                if status == AttemptStatus.dropped.value and self._reached(
+                        session, attempt, session.get(Household, attempt.household_id)):
+                    status = AttemptStatus.completed.value
                 if data.set_status(session, attempt=attempt, status=status, at=now,
                                    detail="no final status or reply came in time"):
                     self.follow_up(session, attempt, now)
-            session.commit()
+                session.commit()
 
     async def alert_supervisors(self, now: datetime) -> None:
         """Text each supervisor about each new urgent escalation."""

@@ -10,6 +10,7 @@ Routes, under /webhooks/sms/:
   like opt the household out, START opts it back in.
 - status: delivery reports of messages we sent; a failed first message fails the attempt,
   and error 21610 (the recipient unsubscribed) opts the household out.
+- end: the dispatcher closes a conversation the resident left; what was answered is kept.
 """
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ from sanic.response import HTTPResponse
 from sqlmodel import Session
 
 from bot.channels import twiml
-from bot.channels.webhooks import (MessageHandler, TwilioWebhookConfig, carrier_event, converse, form, in_database,
-                                   query, xml)
+from bot.channels.webhooks import (MessageHandler, TwilioWebhookConfig, carrier_event, converse, form, hang_up,
+                                   in_database, query, xml)
 from campaigns import store
 from campaigns.settings import get_settings
 
@@ -70,6 +71,10 @@ class SmsInput(InputChannel):
         async def status(request: Request) -> HTTPResponse:
             return await self._checked(request, self.status, on_new_message)
 
+        @hooks.route("/end", methods=["POST"])
+        async def end(request: Request) -> HTTPResponse:
+            return await self._checked(request, self.end, on_new_message)
+
         return hooks
 
     async def _checked(self, request: Request, handler, on_new_message: MessageHandler) -> HTTPResponse:
@@ -91,6 +96,12 @@ class SmsInput(InputChannel):
             log.exception("sms conversation %s: the bot failed to start", fields["conversation"])
             return response.json({"error": "the bot failed to start the conversation"}, status=502)
         return response.json({"messages": reply.texts, "question": reply.question})
+
+    async def end(self, request: Request, fields: dict[str, str], on_new_message: MessageHandler) -> HTTPResponse:
+        """The dispatcher closes a conversation the resident stopped answering; answers are kept."""
+        if not fields.get("conversation"):
+            return response.json({"error": "missing field(s): conversation"}, status=400)
+        return response.json({"closed": await hang_up(request, fields["conversation"])})
 
     async def inbound(self, request: Request, fields: dict[str, str], on_new_message: MessageHandler) -> HTTPResponse:
         phone = store.normalize_phone(fields.get("From", ""), region=get_settings().default_region)

@@ -13,7 +13,6 @@ Routes, under /webhooks/voice/:
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, Optional
 
@@ -24,14 +23,12 @@ from sanic.response import HTTPResponse
 
 from bot.channels import twiml
 from bot.channels.hints import hints_for
-from bot.channels.webhooks import (MessageHandler, Reply, ReplyCollector, TwilioWebhookConfig, carrier_event,
-                                   converse, form, is_question, query, xml)
+from bot.channels.webhooks import (MessageHandler, Reply, TwilioWebhookConfig, carrier_event, converse, form,
+                                   hang_up, is_question, query, xml)
 
 log = logging.getLogger(__name__)
 
 MAX_REPROMPTS = 2
-HANG_UP_ACTION = "action_hang_up"
-HANG_UP_WAIT = 5.0  # seconds the status webhook waits for the bot to record a hang-up
 NOT_HEARD = "Sorry, I did not hear an answer."
 NEVER_HEARD = "We could not hear you, so we will call again another time. Goodbye."
 TECHNICAL_FAULT = "Sorry, we have a technical problem. We will call you again later. Goodbye."
@@ -106,7 +103,7 @@ class VoiceInput(InputChannel):
             return await self._turn(on_new_message, args["conversation"], said, speaker)
         tries = int(args.get("tries") or 0) + 1
         if tries > MAX_REPROMPTS:
-            await self._hang_up_bot(request, args["conversation"])
+            await hang_up(request, args["conversation"])
             return xml(twiml.hang_up([NEVER_HEARD], speaker=speaker))
         question = await _last_question(request, args["conversation"])
         texts = [NOT_HEARD, question] if question else [NOT_HEARD]
@@ -144,27 +141,12 @@ class VoiceInput(InputChannel):
             status = "machine"
         elif status == "completed" and args.get("conversation"):
             # Keep what was said before the line went dead, before the dispatcher sees the end.
-            await self._hang_up_bot(request, args["conversation"])
+            await hang_up(request, args["conversation"])
         if status is not None:
             detail = f"Twilio: {twilio_status}" + (f" (error {fields['ErrorCode']})" if fields.get("ErrorCode") else "")
             await carrier_event(attempt_id=args.get("attempt"), status=status,
                                 carrier_ref=fields.get("CallSid", ""), detail=detail)
         return response.empty()
-
-    @staticmethod
-    async def _hang_up_bot(request: Request, conversation: str) -> None:
-        """Run the hang-up action in the conversation, as Rasa's /execute endpoint would: what
-        was answered is recorded as partial, and the screening form is closed."""
-        agent = request.app.ctx.agent
-        try:
-            tracker = await agent.tracker_store.retrieve(conversation)
-            if tracker is None or tracker.active_loop_name is None:
-                return  # no conversation, or one that has already ended: nothing to keep
-            async with agent.lock_store.lock(conversation):
-                await asyncio.wait_for(agent.execute_action(conversation, HANG_UP_ACTION, ReplyCollector("voice"),
-                                                            None, None), HANG_UP_WAIT)
-        except Exception:
-            log.exception("voice conversation %s: recording the hang-up failed", conversation)
 
 
 async def _last_question(request: Request, conversation: str) -> Optional[str]:

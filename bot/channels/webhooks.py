@@ -22,6 +22,8 @@ from campaigns.settings import get_settings
 log = logging.getLogger(__name__)
 MessageHandler = Callable[[UserMessage], Awaitable[Any]]
 QUESTION_PREFIXES = ("utter_ask_", "utter_reask_")
+HANG_UP_ACTION = "action_hang_up"
+HANG_UP_WAIT = 5.0  # seconds a webhook waits for the bot to record a hang-up
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,24 @@ async def converse(on_new_message: MessageHandler, *, channel: str, conversation
     texts = [m["text"] for m in collector.messages if m.get("text")]
     questions = [m.get("response") for m in collector.messages if is_question(m.get("response"))]
     return Reply(texts=texts, question=questions[-1] if questions else None)
+
+
+async def hang_up(request: Request, conversation: str) -> bool:
+    """Run the hang-up action in a conversation the resident left, as Rasa's /execute endpoint
+    would: what was answered is recorded as partial and the screening form is closed.
+    False when there was nothing to close (no conversation, or one that had ended)."""
+    agent = request.app.ctx.agent
+    try:
+        tracker = await agent.tracker_store.retrieve(conversation)
+        if tracker is None or tracker.active_loop_name is None:
+            return False
+        async with agent.lock_store.lock(conversation):
+            await asyncio.wait_for(agent.execute_action(conversation, HANG_UP_ACTION, ReplyCollector("voice"),
+                                                        None, None), HANG_UP_WAIT)
+        return True
+    except Exception:
+        log.exception("conversation %s: recording the hang-up failed", conversation)
+        return False
 
 
 def is_question(response: Optional[str]) -> bool:

@@ -82,5 +82,8 @@ class Carrier(abc.ABC):
     async def send_sms(self, *, to: str, body: str, from_: Optional[str] = None) -> str:
         """Send one text message, for example a supervisor's alert."""
 
+    async def end_conversation(self, conversation_id: str) -> None:
+        """Close a conversation the resident left, keeping what they answered; nothing by default."""
+
     async def close(self) -> None:
         """Release connections; nothing to do by default."""

@@ -6,6 +6,7 @@ carrier learns itself (a refused request, error 21610) it reports through `on_st
 """
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, Optional
 from urllib.parse import urlencode
@@ -116,25 +117,36 @@ class TwilioCarrier(Carrier):
         return refs[0] if refs else ""
 
     async def _opening(self, contact: Contact) -> list[str]:
-        """Ask the Rasa server to open the conversation; signed with the auth token like a webhook."""
-        url = f"{self.settings.rasa_url}/webhooks/sms/start"
-        fields = {"conversation": contact.conversation_id, "household": contact.household_id,
-                  "attempt": str(contact.attempt_id), "campaign": contact.metadata.get("campaign_id") or "",
-                  "emergency": contact.metadata.get("emergency_number") or ""}
-        signed = f"{self.public}/webhooks/sms/start"  # the channel checks signatures on the public URL
+        """Ask the Rasa server to open the conversation; the bot's first texts come back."""
+        body = await self._rasa("/webhooks/sms/start", {
+            "conversation": contact.conversation_id, "household": contact.household_id,
+            "attempt": str(contact.attempt_id), "campaign": contact.metadata.get("campaign_id") or "",
+            "emergency": contact.metadata.get("emergency_number") or ""})
+        return [text for text in body.get("messages", []) if text]
+
+    async def end_conversation(self, conversation_id: str) -> None:
+        await self._rasa("/webhooks/sms/end", {"conversation": conversation_id})
+
+    async def _rasa(self, path: str, fields: dict[str, str]) -> dict:
+        """POST to one of the Rasa server's SMS channel routes, signed with the auth token like
+        Twilio's webhooks (the channel checks signatures on the public URL)."""
+        signed = f"{self.public}{path}"
         headers = {"X-Twilio-Signature": RequestValidator(self.token).compute_signature(signed, fields)}
         if self._http is None:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         try:
-            async with self._http.post(url, data=fields, headers=headers) as response:
-                body = await response.json(content_type=None)
-                if response.status != 200:
-                    raise CarrierError(f"the Rasa server refused to open the conversation: "
-                                       f"HTTP {response.status} {body.get('error', '')}".strip())
-        except (aiohttp.ClientError, OSError, ValueError) as error:
+            async with self._http.post(f"{self.settings.rasa_url}{path}", data=fields, headers=headers) as response:
+                text = await response.text()
+        except (aiohttp.ClientError, OSError) as error:
             raise CarrierError(f"the Rasa server at {self.settings.rasa_url} could not be reached: "
                                f"{type(error).__name__}") from None
-        return [text for text in body.get("messages", []) if text]
+        try:
+            body = json.loads(text)
+        except ValueError:
+            body = {"error": text[:200]}
+        if response.status != 200:
+            raise CarrierError(f"the Rasa server refused {path}: HTTP {response.status} {body.get('error', '')}".strip())
+        return body
 
     async def send_sms(self, *, to: str, body: str, from_: Optional[str] = None) -> str:
         try:

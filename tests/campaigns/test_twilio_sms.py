@@ -3,6 +3,7 @@ the local Twilio emulator, and the live Rasa server's SMS channel with the real 
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta, timezone
 
 from sqlmodel import Session, select
 
@@ -166,3 +167,36 @@ def test_twilio_urgent_answer_texts_each_supervisor_once(live_server, live_db):
                                                              Escalation.severity == "urgent")).all()
         sent = session.exec(select(Notification).where(Notification.escalation_id == escalation.id)).all()
     assert sorted((n.phone, n.status, n.tries) for n in sent) == [("+14155550998", "sent", 1), (SUPERVISOR, "sent", 1)]
+
+
+def test_twilio_sms_conversation_left_half_way_is_closed_later_with_its_answers_kept(live_server, live_db):
+    phone = new_phone()
+
+    def replied(campaign, emulator) -> bool:
+        return [a.status for a in campaign.attempts()] == ["in_progress"] and len(emulator.texts.get(phone, [])) >= 3
+
+    async def four_hours_on(emulator, campaign):
+        await campaign.dispatcher.outcomes.expire_overdue(datetime.now(timezone.utc) + timedelta(hours=4, minutes=1))
+
+    campaign, emulator, _ = texting(live_server, live_db, {phone: Resident(answers=["yes", "38.5"])},
+                                    until=replied, after=four_hours_on)
+
+    [attempt] = campaign.attempts()
+    assert (attempt.status, attempt.detail) == ("completed", "no final status or reply came in time")
+    [row] = screenings(live_db, attempt.household_id)
+    assert (row.outcome, row.temperature_c, row.abnormal) == ("partial", 38.5, True)
+
+
+def test_twilio_sms_never_answered_counts_as_no_answer_after_four_hours(live_server, live_db):
+    phone = new_phone()
+
+    def sent(campaign, emulator) -> bool:
+        return [a.status for a in campaign.attempts()] == ["dialing"] and bool(emulator.texts.get(phone))
+
+    async def four_hours_on(emulator, campaign):
+        await campaign.dispatcher.outcomes.expire_overdue(datetime.now(timezone.utc) + timedelta(hours=4, minutes=1))
+
+    campaign, emulator, _ = texting(live_server, live_db, {phone: Resident()}, until=sent, after=four_hours_on)
+
+    assert [(a.status, a.detail) for a in campaign.attempts()][0] == ("no_answer", "no final status or reply came in time")
+    assert screenings(live_db, campaign.attempts()[0].household_id) == []
