@@ -1,10 +1,10 @@
 """Data functions for contact attempts: claiming, recording outcomes, retries, recovery.
 
-Keyword-only, each takes the session; the caller commits. A claim is one UPDATE that
-re-checks `status = 'due'`, so two dispatchers never take the same row: on SQLite the
-statement runs under the database's single write lock, on PostgreSQL rows already
-locked by another dispatcher are skipped (FOR UPDATE SKIP LOCKED) and the re-check
-drops any row that changed meanwhile.
+Keyword-only, each takes the session; the caller commits. A claim selects due rows, then
+updates them re-checking `status = 'due'`, so two dispatchers never take the same row: on
+PostgreSQL rows another dispatcher has locked are skipped (FOR UPDATE SKIP LOCKED) and
+the selected ones stay locked until commit; on SQLite the re-check drops any row that
+changed between the two statements.
 """
 from __future__ import annotations
 
@@ -42,9 +42,14 @@ def claim_due(session: Session, *, campaign_id: str, now: datetime, limit: int,
            .order_by(table.due_at, table.id).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
+    # Two statements, not UPDATE ... WHERE id IN (SELECT ... LIMIT n): PostgreSQL may run such a
+    # locking subquery again for each row it updates, and each run then finds further due rows.
+    ids = list(session.execute(due).scalars())
+    if not ids:
+        return []
     session.execute(
         sa.update(Attempt.__table__)
-        .where(table.id.in_(due.scalar_subquery()), table.status == AttemptStatus.due.value)
+        .where(table.id.in_(ids), table.status == AttemptStatus.due.value)
         .values(status=AttemptStatus.claimed.value, worker=worker, claim_token=token, claimed_at=now),
         execution_options={"synchronize_session": False},
     )

@@ -28,8 +28,10 @@ def take(session: Session, *, worker: str, limit: int = 500) -> list[CarrierEven
     free = sa.select(table.id).where(table.taken_by.is_(None)).order_by(table.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         free = free.with_for_update(skip_locked=True)
-    session.execute(sa.update(CarrierEvent.__table__)
-                    .where(table.id.in_(free.scalar_subquery()), table.taken_by.is_(None))
+    ids = list(session.execute(free).scalars())  # two statements: see attempts.claim_due
+    if not ids:
+        return []
+    session.execute(sa.update(CarrierEvent.__table__).where(table.id.in_(ids), table.taken_by.is_(None))
                     .values(taken_by=token), execution_options={"synchronize_session": False})
     return list(session.exec(select(CarrierEvent).where(CarrierEvent.taken_by == token)
                              .order_by(CarrierEvent.id)).all())

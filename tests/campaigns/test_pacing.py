@@ -293,3 +293,22 @@ def test_claim_due_two_claimers_on_postgres_split_the_work(pg_db):
     assert {a.status for a in rows} == {AttemptStatus.claimed.value}
     assert {a.id for a in rows if a.worker == "w1"} == first
     assert {a.id for a in rows if a.worker == "w2"} == second
+
+
+@pytest.mark.parametrize("engine_fixture", ["db", "pg_db"])
+def test_claim_due_takes_no_more_than_the_limit(request, engine_fixture):
+    """On PostgreSQL a locking `IN (SELECT ... LIMIT n)` may run once per updated row and so take
+    every due row; the claim must stop at its limit, or pacing and max_concurrent_calls break."""
+    engine, now = request.getfixturevalue(engine_fixture), datetime.now(timezone.utc)
+    with Session(engine) as session:
+        session.add(Campaign(id="c", spec_json="{}"))
+        session.add_all(Household(id=f"h{i}", phone=phone(i)) for i in range(10))
+        session.flush()
+        session.add_all(Attempt(campaign_id="c", household_id=f"h{i}", day=date(2026, 12, 1), round_no=1,
+                                due_at=now - timedelta(seconds=10 - i)) for i in range(10))
+        session.commit()
+        got = [a.household_id for a, _ in claim_due(session, campaign_id="c", now=now, limit=3, worker="w")]
+        session.commit()
+        claimed = session.exec(select(Attempt.id).where(Attempt.status == AttemptStatus.claimed.value)).all()
+    assert got == ["h0", "h1", "h2"]  # the oldest due first
+    assert len(claimed) == 3
