@@ -5,7 +5,9 @@ runs in its own process pinned to one core, one after the other in the same run,
 ratios compare like with like on a shared, noisy machine.
 Engine: importing 1M households (time, peak memory), planning a round for 1M households,
 and the dispatch rate against the configured calls per second, each in its own process.
-Usage: python -m bench.run [--conversations N] [--only conversation|engine] [--households N]
+Voice: p50/p99 response time of the voice webhooks under 100 concurrent simulated calls
+against the live server (bench/voice_bench.py, in its own process).
+Usage: python -m bench.run [--conversations N] [--only conversation|engine|voice] [--households N] [--calls N]
 """
 from __future__ import annotations
 
@@ -99,16 +101,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=60)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--only", choices=("conversation", "engine"))
+    parser.add_argument("--only", choices=("conversation", "engine", "voice"))
     parser.add_argument("--households", type=int, default=1_000_000, help="rows for the import and plan benchmarks")
+    parser.add_argument("--calls", type=int, default=100, help="concurrent calls for the voice benchmark")
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(measure_one(args.child, args.conversations)))
         return 0
-    if args.only != "engine":
+    if args.only in (None, "conversation"):
         conversation(args.conversations)
-    if args.only != "conversation":
+    if args.only in (None, "engine"):
         engine(args.households)
+    if args.only in (None, "voice"):
+        voice(args.calls)
     return 0
 
 
@@ -144,6 +149,13 @@ def engine(households: int) -> None:
         rate = engine_child("bench.engine_bench", "dispatch", "--cps", str(cps), "--seconds", "8")
         print(f"  dispatch at {cps} calls/s: achieved {rate['achieved_cps']:.2f}/s = {rate['ratio']:.3f} of the "
               f"configured rate (target >= 0.95); at most {rate['max_in_any_second']} starts in any second", flush=True)
+
+
+def voice(calls: int) -> None:
+    from bench.voice_bench import report
+
+    print(f"\nVoice webhooks ({calls} concurrent simulated calls, live server) ...", flush=True)
+    report(engine_child("bench.voice_bench", "--calls", str(calls)))
 
 
 if __name__ == "__main__":
