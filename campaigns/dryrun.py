@@ -40,6 +40,7 @@ class Summary:
     calls_placed: int
     retries: int
     callbacks: int
+    alerts: int  # texts to supervisors about urgent escalations
     simulated: timedelta
     wall_seconds: float
 
@@ -57,6 +58,7 @@ class Summary:
             f"calls placed        {self.calls_placed}",
             f"retries             {self.retries}",
             f"callbacks           {self.callbacks}",
+            f"supervisor alerts   {self.alerts} texts",
             f"simulated time      {_duration(self.simulated)} in {self.wall_seconds:.1f} s of wall time "
             f"({speed:,.0f}x)",
         ]
@@ -173,6 +175,7 @@ def summarize(session: Session, campaign_id: str, dispatcher: Dispatcher, simula
         retries=count(sa.select(sa.func.count()).where(a.campaign_id == campaign_id, a.kind == "retry",
                                                        a.placed_at.is_not(None))),
         callbacks=dispatcher.counters.callbacks,
+        alerts=dispatcher.counters.alerts,
         simulated=simulated,
         wall_seconds=wall_seconds,
     )

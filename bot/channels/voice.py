@@ -78,6 +78,9 @@ class VoiceInput(InputChannel):
         if not self.config.signature_ok(request):
             log.warning("voice webhook %s refused: bad or missing X-Twilio-Signature", request.path)
             return response.text("invalid signature", status=403)
+        if handler != self.status and not query(request).get("conversation"):
+            # Only a URL we did not make lacks it: the dispatcher names every call's conversation.
+            return response.text("the webhook URL names no conversation", status=400)
         return await handler(request, form(request), on_new_message)
 
     # --- the call is answered ----------------------------------------------------------

@@ -232,7 +232,7 @@ def read_csv(path) -> list[list[str]]:
 
 def test_campaign_dry_run_summary_files_and_replacing_its_database(db, tmp_path, capsys):
     campaign = tmp_path / "c1.yml"
-    campaign.write_text(CAMPAIGN.replace("days: 1", "days: 3"))
+    campaign.write_text(CAMPAIGN.replace("days: 1", "days: 3") + 'notify: [{name: Dr A, phone: "+12025550199"}]\n')
     population = tmp_path / "population.csv"
     population.write_text(POPULATION)
     out = tmp_path / "out"
@@ -241,7 +241,7 @@ def test_campaign_dry_run_summary_files_and_replacing_its_database(db, tmp_path,
     assert code == 0, err
     lines = stdout.splitlines()
     assert lines[0] == f"1 population row rejected, see {out / 'population.rejects.csv'}"
-    assert lines[1:15] == [
+    assert lines[1:16] == [
         "",
         "Dry run of c1:",
         "  households          11",
@@ -254,10 +254,11 @@ def test_campaign_dry_run_summary_files_and_replacing_its_database(db, tmp_path,
         "  calls placed        24",  # D04 four times (no answer every 2 h), D03 once more (busy), D05 once
         "  retries             4",
         "  callbacks           1",
-        "  simulated time      1d 09h 00m in " + lines[13].split(" in ", 1)[1],  # Shanghai 00:00 to 20:00 EST
+        "  supervisor alerts   2 texts",  # one per urgent escalation (D08, twice)
+        "  simulated time      1d 09h 00m in " + lines[14].split(" in ", 1)[1],  # Shanghai 00:00 to 20:00 EST
         "",
     ]
-    assert lines[15:] == [f"Wrote {out / 'screening.db'}, {out / 'results.csv'} (19 rows) and "
+    assert lines[16:] == [f"Wrote {out / 'screening.db'}, {out / 'results.csv'} (19 rows) and "
                           f"{out / 'escalations.csv'} (7 rows)."]
     results, escalations = read_csv(out / "results.csv"), read_csv(out / "escalations.csv")
     assert (tuple(results[0]), len(results)) == (EXPORT_HEADER, 20)

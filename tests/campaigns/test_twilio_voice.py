@@ -277,3 +277,12 @@ def test_screening_run_with_twilio_names_the_missing_settings(db, monkeypatch, c
     get_settings.cache_clear()
     assert main(["run", "--carrier", "twilio"]) == 1
     assert f"the Twilio carrier needs {missing} in the environment" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("path", ["/webhooks/voice/answer", "/webhooks/voice/gather"])
+def test_twilio_voice_signed_webhook_without_a_conversation_is_a_400_not_a_crash(live_server, live_db, path):
+    async def main():
+        async with TwilioEmulator(ACCOUNT_SID, AUTH_TOKEN) as emulator:
+            return await emulator.post_signed(f"{live_server.url}{path}?attempt=1", {"CallSid": "CAx"})
+
+    assert asyncio.run(main()) == (400, "the webhook URL names no conversation")
