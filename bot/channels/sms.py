@@ -15,16 +15,15 @@ Routes, under /webhooks/sms/:
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Optional
 
-from rasa.core.channels.channel import InputChannel
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlmodel import Session
 
 from bot.channels import twiml
-from bot.channels.webhooks import (MessageHandler, TwilioWebhookConfig, carrier_event, converse, form, hang_up,
+from bot.channels.webhooks import (Handler, MessageHandler, TwilioChannel, carrier_event, converse, hang_up,
                                    in_database, query, xml)
 from campaigns import store
 from campaigns.settings import get_settings
@@ -38,50 +37,15 @@ UNSUBSCRIBED = "21610"
 TECHNICAL_FAULT = "Sorry, we have a technical problem. Please try again later."
 
 
-class SmsInput(InputChannel):
-    """Twilio SMS webhooks, and the start of campaign text conversations."""
+class SmsInput(TwilioChannel):
+    """Twilio SMS webhooks, and the start and end of campaign text conversations."""
 
     @classmethod
     def name(cls) -> str:
         return "sms"
 
-    @classmethod
-    def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> "SmsInput":
-        return cls(TwilioWebhookConfig.from_credentials(credentials))
-
-    def __init__(self, config: TwilioWebhookConfig) -> None:
-        self.config = config
-
-    def blueprint(self, on_new_message: MessageHandler) -> Blueprint:
-        hooks = Blueprint("sms_webhooks", __name__)
-
-        @hooks.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @hooks.route("/start", methods=["POST"])
-        async def start(request: Request) -> HTTPResponse:
-            return await self._checked(request, self.start, on_new_message)
-
-        @hooks.route("/inbound", methods=["POST"])
-        async def inbound(request: Request) -> HTTPResponse:
-            return await self._checked(request, self.inbound, on_new_message)
-
-        @hooks.route("/status", methods=["POST"])
-        async def status(request: Request) -> HTTPResponse:
-            return await self._checked(request, self.status, on_new_message)
-
-        @hooks.route("/end", methods=["POST"])
-        async def end(request: Request) -> HTTPResponse:
-            return await self._checked(request, self.end, on_new_message)
-
-        return hooks
-
-    async def _checked(self, request: Request, handler, on_new_message: MessageHandler) -> HTTPResponse:
-        if not self.config.signature_ok(request):
-            log.warning("sms webhook %s refused: bad or missing X-Twilio-Signature", request.path)
-            return response.text("invalid signature", status=403)
-        return await handler(request, form(request), on_new_message)
+    def routes(self) -> dict[str, Handler]:
+        return {"start": self.start, "inbound": self.inbound, "status": self.status, "end": self.end}
 
     async def start(self, request: Request, fields: dict[str, str], on_new_message: MessageHandler) -> HTTPResponse:
         missing = [name for name in ("conversation", "household", "attempt") if not fields.get(name)]

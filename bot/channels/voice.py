@@ -16,15 +16,14 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional
 
-from rasa.core.channels.channel import InputChannel
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import twiml
 from bot.channels.hints import hints_for
-from bot.channels.webhooks import (MessageHandler, Reply, TwilioWebhookConfig, carrier_event, converse, form,
-                                   hang_up, is_question, query, xml)
+from bot.channels.webhooks import (Handler, MessageHandler, Reply, TwilioChannel, carrier_event, converse, hang_up,
+                                   is_question, query, xml)
 
 log = logging.getLogger(__name__)
 
@@ -39,49 +38,21 @@ CALL_STATUSES = {"queued": None, "initiated": None, "ringing": "ringing", "in-pr
                  "canceled": "canceled"}
 
 
-class VoiceInput(InputChannel):
+class VoiceInput(TwilioChannel):
     """Twilio voice webhooks for calls the campaign dispatcher places."""
 
     @classmethod
     def name(cls) -> str:
         return "voice"
 
-    @classmethod
-    def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> "VoiceInput":
-        return cls(TwilioWebhookConfig.from_credentials(credentials))
+    def routes(self) -> dict[str, Handler]:
+        return {"answer": self.answer, "gather": self.gather, "status": self.status}
 
-    def __init__(self, config: TwilioWebhookConfig) -> None:
-        self.config = config
-
-    def blueprint(self, on_new_message: MessageHandler) -> Blueprint:
-        hooks = Blueprint("voice_webhooks", __name__)
-
-        @hooks.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @hooks.route("/answer", methods=["POST"])
-        async def answer(request: Request) -> HTTPResponse:
-            return await self._checked(request, self.answer, on_new_message)
-
-        @hooks.route("/gather", methods=["POST"])
-        async def gather(request: Request) -> HTTPResponse:
-            return await self._checked(request, self.gather, on_new_message)
-
-        @hooks.route("/status", methods=["POST"])
-        async def status(request: Request) -> HTTPResponse:
-            return await self._checked(request, self.status, on_new_message)
-
-        return hooks
-
-    async def _checked(self, request: Request, handler, on_new_message: MessageHandler) -> HTTPResponse:
-        if not self.config.signature_ok(request):
-            log.warning("voice webhook %s refused: bad or missing X-Twilio-Signature", request.path)
-            return response.text("invalid signature", status=403)
+    def problem(self, request: Request, handler: Handler) -> Optional[str]:
         if handler != self.status and not query(request).get("conversation"):
             # Only a URL we did not make lacks it: the dispatcher names every call's conversation.
-            return response.text("the webhook URL names no conversation", status=400)
-        return await handler(request, form(request), on_new_message)
+            return "the webhook URL names no conversation"
+        return None
 
     # --- the call is answered ----------------------------------------------------------
     async def answer(self, request: Request, fields: dict[str, str], on_new_message: MessageHandler) -> HTTPResponse:

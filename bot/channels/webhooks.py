@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Optional
 from urllib.parse import parse_qs, urlencode
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-from sanic import response
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlmodel import Session
@@ -21,6 +21,7 @@ from campaigns.settings import get_settings
 
 log = logging.getLogger(__name__)
 MessageHandler = Callable[[UserMessage], Awaitable[Any]]
+Handler = Callable[[Request, dict, MessageHandler], Awaitable[HTTPResponse]]
 QUESTION_PREFIXES = ("utter_ask_", "utter_reask_")
 HANG_UP_ACTION = "action_hang_up"
 HANG_UP_WAIT = 5.0  # seconds a webhook waits for the bot to record a hang-up
@@ -71,6 +72,48 @@ def posted(request: Request) -> Fields:
     """Every posted field, blank ones included: Twilio signs fields such as an empty
     FinishedOnKey, which Sanic's own form parsing drops."""
     return Fields(parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+class TwilioChannel(InputChannel):
+    """A Rasa input channel whose every POST route checks X-Twilio-Signature, answering 403
+    when it does not match. A subclass names its routes and handlers in `routes()`."""
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> "TwilioChannel":
+        return cls(TwilioWebhookConfig.from_credentials(credentials))
+
+    def __init__(self, config: TwilioWebhookConfig) -> None:
+        self.config = config
+
+    def routes(self) -> dict[str, Handler]:
+        raise NotImplementedError
+
+    def problem(self, request: Request, handler: Handler) -> Optional[str]:
+        """Why a signed request cannot be served (answered 400), or None."""
+        return None
+
+    def blueprint(self, on_new_message: MessageHandler) -> Blueprint:
+        hooks = Blueprint(f"{self.name()}_webhooks", __name__)
+
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        hooks.add_route(health, "/", methods=["GET"], name="health")
+        for path, handler in self.routes().items():
+            hooks.add_route(self._checked(handler, on_new_message), f"/{path}", methods=["POST"], name=path)
+        return hooks
+
+    def _checked(self, handler: Handler, on_new_message: MessageHandler):
+        async def route(request: Request) -> HTTPResponse:
+            if not self.config.signature_ok(request):
+                log.warning("%s webhook %s refused: bad or missing X-Twilio-Signature", self.name(), request.path)
+                return response.text("invalid signature", status=403)
+            problem = self.problem(request, handler)
+            if problem:
+                return response.text(problem, status=400)
+            return await handler(request, form(request), on_new_message)
+
+        return route
 
 
 def form(request: Request) -> dict[str, str]:
