@@ -15,7 +15,8 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from campaigns.models import ACTIVE_STATUSES, PENDING_STATUSES, Attempt, AttemptStatus, Household, Screening
+from campaigns.models import (ACTIVE_STATUSES, PENDING_STATUSES, Attempt, AttemptStatus, Escalation, Household,
+                              Screening)
 
 ACTIVE = tuple(status.value for status in ACTIVE_STATUSES)
 # How far a status may move: a late or repeated event never moves an attempt backwards.
@@ -134,6 +135,11 @@ def pending_in_round(session: Session, *, attempt: Attempt) -> bool:
 
 def screening_written(session: Session, *, conversation_id: str) -> bool:
     query = select(Screening.id).where(Screening.conversation_id == conversation_id)
+    return session.exec(query).first() is not None
+
+
+def escalation_raised(session: Session, *, conversation_id: str) -> bool:
+    query = select(Escalation.id).where(Escalation.conversation_id == conversation_id)
     return session.exec(query).first() is not None
 
 

@@ -135,7 +135,7 @@ class Escalation(SQLModel, table=True):
     severity: str = Field(default=Severity.routine.value, max_length=16)
     status: str = Field(default=EscalationStatus.open.value, max_length=16, index=True)
     detail: str = ""
-    conversation_id: Optional[str] = Field(default=None, max_length=128)
+    conversation_id: Optional[str] = Field(default=None, max_length=128, index=True)
     assigned_to: Optional[str] = None
     resolution_note: Optional[str] = None
     created_at: Optional[datetime] = _ts(nullable=False, default=utcnow)

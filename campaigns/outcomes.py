@@ -72,10 +72,12 @@ class Outcomes:
 
     @staticmethod
     def _reached(session: Session, attempt: Attempt, household: Household) -> bool:
-        """A completed call reached the household if something was recorded: a screening,
-        an opt-out or a wrong number. A call that ended before any of that is retried."""
+        """A completed call reached the household if something was recorded: a screening, a
+        request for help or for a person, an opt-out or a wrong number. A call that ended
+        before any of that is retried."""
         return bool(household.opted_out_at or household.wrong_number_at or not attempt.conversation_id
-                    or data.screening_written(session, conversation_id=attempt.conversation_id))
+                    or data.screening_written(session, conversation_id=attempt.conversation_id)
+                    or data.escalation_raised(session, conversation_id=attempt.conversation_id))
 
     @staticmethod
     def _carrier_opt_out(session: Session, attempt: Attempt, household: Household) -> None:

@@ -271,3 +271,33 @@ def test_dispatcher_marks_campaign_finished_after_its_last_window(db, loop):
     with Session(db) as session:
         assert session.get(Campaign, "c1").status == "finished"
         assert not session.exec(select(Attempt).where(Attempt.status == "due")).all()
+
+
+def _record(db, kind: str, conversation_id: str) -> None:
+    with Session(db) as session:
+        home = session.get(Household, "h1")
+        if kind == "screening":
+            session.add(Screening(household_id="h1", conversation_id=conversation_id, started_at=T[3],
+                                  finished_at=T[4], outcome="partial"))
+        elif kind == "escalation":
+            session.add(Escalation(household_id="h1", kind="staff_callback", conversation_id=conversation_id))
+        elif kind == "opted_out":
+            home.opted_out_at = T[4]
+        elif kind == "wrong_number":
+            home.wrong_number_at = T[4]
+        session.add(home)
+        session.commit()
+
+
+@pytest.mark.parametrize("recorded, status, retries", [
+    (None, "dropped", 1), ("screening", "completed", 0), ("escalation", "completed", 0),
+    ("opted_out", "completed", 0), ("wrong_number", "completed", 0),
+], ids=["nothing", "a-screening", "a-request-for-a-person", "an-opt-out", "a-wrong-number"])
+def test_dispatcher_completed_call_counts_as_reached_only_if_something_was_recorded(db, loop, recorded, status,
+                                                                                     retries):
+    dispatcher, attempt_id = dialing_attempt(db, loop)
+    if recorded:
+        _record(db, recorded, attempts(db, "h1")[0].conversation_id)
+    loop(dispatcher.on_status(StatusEvent(attempt_id, CallStatus.completed, T[5], "CA1")))
+    first, *more = attempts(db, "h1")
+    assert (first.status, sum(a.kind == "retry" for a in more)) == (status, retries)
