@@ -35,17 +35,21 @@ def events(engine, attempt_id: int) -> list[tuple[str, str]]:
         return [(row.status, row.carrier_ref) for row in rows]
 
 
-def run_campaign(live_server, engine, residents: dict[str, Resident], *, until, emulator_options=None,
-                 households=None, **spec_fields):
-    """Start a campaign over households with these phones and run it until `until(campaign)`."""
+def run_campaign(live_server, engine, residents: dict[str, Resident], *, until, after=None, emulator_options=None,
+                 **spec_fields):
+    """Start a campaign over households with these phones and run it until `until(campaign)`;
+    then `after(emulator, campaign)`, if given, and a few more dispatcher ticks."""
     async def main():
         async with TwilioEmulator(ACCOUNT_SID, AUTH_TOKEN, **(emulator_options or {})) as emulator:
             emulator.residents.update(residents)
-            campaign = LiveCampaign(engine, live_server, emulator, households or community_households(*residents),
-                                    **spec_fields)
+            campaign = LiveCampaign(engine, live_server, emulator, community_households(*residents), **spec_fields)
             try:
                 await campaign.run_until(lambda: until(campaign))
                 await emulator.wait_idle(timeout=20)
+                if after is not None:
+                    await after(emulator, campaign)
+                    for _ in range(5):
+                        await campaign.dispatcher.tick()
             finally:
                 await campaign.close()
             return campaign, emulator
@@ -54,8 +58,9 @@ def run_campaign(live_server, engine, residents: dict[str, Resident], *, until, 
 
 
 def settled(campaign) -> bool:
-    return all(a.status not in ("due", "claimed", "dialing", "in_progress") for a in campaign.attempts()[:1]) \
-        and bool(campaign.attempts()) and campaign.attempts()[0].status not in ("due",)
+    """The first attempt has its outcome."""
+    attempts = campaign.attempts()
+    return bool(attempts) and attempts[0].status not in ("due", "claimed", "dialing", "in_progress")
 
 
 def test_twilio_voice_call_with_speech_and_keypad_answers_is_recorded(live_server, live_db):
@@ -156,47 +161,33 @@ def test_twilio_voice_webhook_timing_out_ends_the_call_with_nothing_recorded_and
 
 
 def test_twilio_voice_replayed_and_duplicated_status_callbacks_change_nothing(live_server, live_db):
-    phone = new_phone()
+    phone, seen = new_phone(), {}
 
-    async def main():
-        async with TwilioEmulator(ACCOUNT_SID, AUTH_TOKEN) as emulator:
-            emulator.residents[phone] = Resident(pickup="busy")
-            campaign = LiveCampaign(live_db, live_server, emulator, community_households(phone))
-            await campaign.run_until(lambda: settled(campaign))
-            before = [(a.id, a.status, a.detail, a.ended_at) for a in campaign.attempts()]
-            call = next(iter(emulator.calls.values()))
-            replies = [await emulator.post_signed(ex.url, ex.params) for ex in call.callbacks * 2]
-            for _ in range(5):
-                await campaign.dispatcher.tick()
-            await campaign.close()
-            return campaign, call, before, replies
+    async def replay_all_twice(emulator, campaign):
+        seen["before"] = [(a.id, a.status, a.detail, a.ended_at) for a in campaign.attempts()]
+        call = next(iter(emulator.calls.values()))
+        seen["replies"] = [await emulator.post_signed(ex.url, ex.params) for ex in call.callbacks * 2]
 
-    campaign, call, before, replies = asyncio.run(main())
-    assert {status for status, _ in replies} == {204}
+    campaign, _ = run_campaign(live_server, live_db, {phone: Resident(pickup="busy")}, until=settled,
+                               after=replay_all_twice)
+    before = seen["before"]
+    assert {status for status, _ in seen["replies"]} == {204}
     assert [(a.id, a.status, a.detail, a.ended_at) for a in campaign.attempts()] == before  # still one retry
     assert [status for status, _ in events(live_db, before[0][0])] == ["ringing", "busy"]  # each stored once
 
 
 def test_twilio_voice_status_callbacks_out_of_order_never_move_an_attempt_back(live_server, live_db):
-    phone = new_phone()
+    phone, seen = new_phone(), {}
 
-    async def main():
-        async with TwilioEmulator(ACCOUNT_SID, AUTH_TOKEN) as emulator:
-            emulator.residents[phone] = Resident(pickup="no_answer")
-            campaign = LiveCampaign(live_db, live_server, emulator, community_households(phone))
-            await campaign.run_until(lambda: settled(campaign))
-            call = next(iter(emulator.calls.values()))
-            final = call.callbacks[-1]
-            late = [{**final.params, "CallStatus": status, "SequenceNumber": "9"} for status in ("in-progress", "ringing")]
-            replies = [await emulator.post_signed(final.url, params) for params in late]
-            for _ in range(5):
-                await campaign.dispatcher.tick()
-            await campaign.close()
-            return campaign, replies
+    async def send_late_callbacks(emulator, campaign):
+        final = next(iter(emulator.calls.values())).callbacks[-1]
+        late = [{**final.params, "CallStatus": status, "SequenceNumber": "9"} for status in ("in-progress", "ringing")]
+        seen["replies"] = [await emulator.post_signed(final.url, params) for params in late]
 
-    campaign, replies = asyncio.run(main())
+    campaign, _ = run_campaign(live_server, live_db, {phone: Resident(pickup="no_answer")}, until=settled,
+                               after=send_late_callbacks)
     first, retry = campaign.attempts()
-    assert [status for status, _ in replies] == [204, 204]
+    assert [status for status, _ in seen["replies"]] == [204, 204]
     assert (first.status, first.answered_at, retry.kind) == ("no_answer", None, "retry")
     assert [status for status, _ in events(live_db, first.id)] == ["ringing", "no_answer", "in_progress"]
 
