@@ -37,9 +37,12 @@ def take(session: Session, *, worker: str, limit: int = 500) -> list[CarrierEven
                              .order_by(CarrierEvent.id)).all())
 
 
-def mark_applied(session: Session, *, event: CarrierEvent) -> None:
-    event.taken_by = APPLIED + (event.taken_by or "")[:100]
-    session.add(event)
+def mark_applied(session: Session, *, ids: list[int]) -> None:
+    """Events applied: kept for the record, never taken again (`release` leaves them alone)."""
+    table = CarrierEvent.__table__.c
+    session.execute(sa.update(CarrierEvent.__table__).where(table.id.in_(ids))
+                    .values(taken_by=sa.func.substr(sa.literal(APPLIED) + table.taken_by, 1, 128)),
+                    execution_options={"synchronize_session": False})
 
 
 def release(session: Session, *, workers: list[str]) -> int:

@@ -17,7 +17,7 @@ from campaigns import alerts, inbox, schedule, store
 from campaigns import attempts as data
 from campaigns.campaign_file import CampaignSpec
 from campaigns.carriers.base import CallStatus, Carrier, CarrierError, StatusEvent
-from campaigns.models import Attempt, AttemptStatus, Campaign, CarrierEvent, Household
+from campaigns.models import Attempt, AttemptStatus, Campaign, Household
 from campaigns.workers import Workers
 
 log = logging.getLogger(__name__)
@@ -56,11 +56,12 @@ class Outcomes:
                 return
             if event.carrier_ref and not attempt.carrier_ref:
                 attempt.carrier_ref = event.carrier_ref
-            household = session.get(Household, attempt.household_id)
+            completed = status is AttemptStatus.completed
+            household = session.get(Household, attempt.household_id) if event.opted_out or completed else None
             if event.opted_out:
                 self._carrier_opt_out(session, attempt, household)
             detail = event.detail
-            if status is AttemptStatus.completed and not self._reached(session, attempt, household):
+            if completed and not self._reached(session, attempt, household):
                 status, detail = AttemptStatus.dropped, "the call ended before any answer was recorded"
             if not data.set_status(session, attempt=attempt, status=status.value, at=event.at, detail=detail):
                 session.commit()  # the reference, if it was new
@@ -98,8 +99,7 @@ class Outcomes:
             await self.on_status(event)
         if taken:
             with Session(self.engine) as session:
-                for row in taken:
-                    inbox.mark_applied(session, event=session.get(CarrierEvent, row.id))
+                inbox.mark_applied(session, ids=[row.id for row in taken])
                 session.commit()
         return len(events)
 

@@ -61,7 +61,7 @@ def test_inbox_take_never_gives_an_event_twice_and_dead_workers_events_come_back
     with Session(campaign) as session:
         first = [e.id for e in inbox.take(session, worker="w1", limit=3)]
         second = [e.id for e in inbox.take(session, worker="w2", limit=3)]
-        inbox.mark_applied(session, event=session.get(CarrierEvent, first[0]))
+        inbox.mark_applied(session, ids=[first[0]])
         session.commit()
     assert len(first) == 3 and len(second) == 2 and not set(first) & set(second)
     with Session(campaign) as session:
