@@ -205,7 +205,8 @@ FORGERIES = [
 
 
 @pytest.mark.parametrize("path", ["/webhooks/voice/answer", "/webhooks/voice/gather", "/webhooks/voice/status",
-                                  "/webhooks/sms/inbound", "/webhooks/sms/status", "/webhooks/sms/start"])
+                                  "/webhooks/sms/inbound", "/webhooks/sms/status", "/webhooks/sms/start",
+                                  "/webhooks/sms/end"])
 @pytest.mark.parametrize("forge", FORGERIES)
 def test_twilio_webhooks_refuse_a_forged_signature_with_403_and_record_nothing(live_server, live_db, path, forge):
     url = f"{live_server.url}{path}?conversation=forged%3Aa1&attempt=1"
