@@ -1,7 +1,9 @@
-"""Serve the assistant: the Rasa server (API enabled) and the action server, together.
+"""Serve the assistant: the Rasa server (API enabled), the action server and the supervisor
+console, together.
 
-Usage: python -m bot.serve [--port 5005] [--actions-port 5055] [--host localhost]
-Both inherit the environment, so SCREENING_DATABASE_URL reaches the actions. Ctrl-C stops both.
+Usage: python -m bot.serve [--port 5005] [--actions-port 5055] [--host localhost] [--console-port 8000]
+All inherit the environment, so SCREENING_DATABASE_URL reaches the actions and the console.
+The console listens on 127.0.0.1 only. Ctrl-C stops all three.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ def commands(model: Path, endpoints: Path, args: argparse.Namespace) -> list[lis
         [*rasa, "run", "--enable-api", "--model", str(model), "--interface", args.host,
          "--port", str(args.port), "--credentials", str(ROOT / "credentials.yml"),
          "--endpoints", str(endpoints)],
+        [sys.executable, "-m", "campaigns.console", "--host", "127.0.0.1", "--port", str(args.console_port)],
     ]
 
 
@@ -35,8 +38,8 @@ def run(args: argparse.Namespace) -> int:
         endpoints = Path(tmp) / "endpoints.yml"
         endpoints.write_text(ENDPOINTS.format(host="localhost", port=args.actions_port))
         procs = [subprocess.Popen(cmd, cwd=ROOT) for cmd in commands(model, endpoints, args)]
-        print(f"Rasa server on http://{args.host}:{args.port}, actions on :{args.actions_port}; Ctrl-C stops both",
-              flush=True)
+        print(f"Rasa server on http://{args.host}:{args.port}, actions on :{args.actions_port}, console on "
+              f"http://127.0.0.1:{args.console_port}; Ctrl-C stops all three", flush=True)
         stop = lambda *_: [p.send_signal(signal.SIGINT) for p in procs if p.poll() is None]  # noqa: E731
         signal.signal(signal.SIGTERM, stop)
         try:
@@ -68,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="localhost")
     parser.add_argument("--port", type=int, default=5005)
     parser.add_argument("--actions-port", type=int, default=5055)
+    parser.add_argument("--console-port", type=int, default=8000)
     return run(parser.parse_args(argv))
 
 

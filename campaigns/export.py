@@ -65,12 +65,12 @@ def export_screenings(
 
     `since` must be timezone-aware. Rows come in finished_at, then id, order.
     """
-    query = _export_query(campaign_id=campaign_id, since=since, abnormal_only=abnormal_only)
+    query = screenings_query(campaign_id=campaign_id, since=since, abnormal_only=abnormal_only)
     writer = csv.writer(out)
     writer.writerow(EXPORT_HEADER)
     count = 0
     for row in session.execute(query.execution_options(yield_per=BATCH_ROWS)):
-        writer.writerow(_cells(row))
+        writer.writerow(screening_cells(row))
         count += 1
     return count
 
@@ -128,7 +128,8 @@ def write_atomically(path: Path, write: Callable[[TextIO], int]) -> int:
     return count
 
 
-def _export_query(*, campaign_id: Optional[str], since: Optional[datetime], abnormal_only: bool):
+def screenings_query(*, campaign_id: Optional[str], since: Optional[datetime], abnormal_only: bool):
+    """The export's rows, oldest first; the console adds its own filters to it."""
     query = (
         sa.select(
             Screening.household_id, Household.phone, Screening.person_index, Screening.campaign_id,
@@ -160,7 +161,8 @@ def _escalation_status():
     )
 
 
-def _cells(row: Sequence[Any]) -> list[str]:
+def screening_cells(row: Sequence[Any]) -> list[str]:
+    """One export row as the CSV's cells (spreadsheet formulas in residents' words neutralised)."""
     (household_id, phone, person, campaign, channel, finished_at, temperature_c, temperature_said,
      feels_feverish, symptoms, red_flags, abnormal, reason, outcome, escalation_status) = row
     return [

@@ -307,3 +307,50 @@ class Notification(SQLModel, table=True):
     detail: Optional[str] = None
     created_at: Optional[datetime] = _ts(nullable=False, default=utcnow)
     sent_at: Optional[datetime] = _ts()
+
+
+class Role(str, Enum):
+    viewer = "viewer"  # follows progress and results; phone numbers are masked
+    operator = "operator"  # also works the escalation queue and exports results
+    supervisor = "supervisor"  # also reads the audit log
+
+
+ROLE_RANK = {Role.viewer.value: 1, Role.operator.value: 2, Role.supervisor.value: 3}
+
+
+class User(SQLModel, table=True):
+    """A member of staff who signs in to the console."""
+
+    __tablename__ = "users"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    role: str = Field(max_length=16)
+    password_hash: str = Field(max_length=256)
+    active: bool = True
+    created_at: Optional[datetime] = _ts(nullable=False, default=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    """A token a script sends as `Authorization: Bearer ...`; only its hash is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    created_at: Optional[datetime] = _ts(nullable=False, default=utcnow)
+    last_used_at: Optional[datetime] = _ts()
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who viewed, exported or changed what, and when."""
+
+    __tablename__ = "audit_log"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: Optional[datetime] = _ts(nullable=False, default=utcnow, index=True)
+    user_name: str = Field(max_length=64, index=True)
+    action: str = Field(max_length=32)  # view | export | acknowledge | assign | resolve | login | ...
+    target: str = Field(default="", max_length=200)  # what it was about: "escalation 12", "household H-1"
+    detail: Optional[str] = None

@@ -34,7 +34,7 @@ class LiveServer:
 
 
 def start(tmp: Path, *, startup_seconds: float = 180) -> LiveServer:
-    port, actions_port = free_port(), free_port()
+    port, actions_port, console_port = free_port(), free_port(), free_port()
     url = f"http://127.0.0.1:{port}"
     database_url = f"sqlite:///{tmp}/live.db"
     env = {**os.environ, "SCREENING_DATABASE_URL": database_url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
@@ -43,7 +43,7 @@ def start(tmp: Path, *, startup_seconds: float = 180) -> LiveServer:
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot.serve", "--host", "127.0.0.1", "--port", str(port),
-             "--actions-port", str(actions_port)],
+             "--actions-port", str(actions_port), "--console-port", str(console_port)],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     server = LiveServer(url, database_url, proc, log)
     try:

@@ -9,10 +9,11 @@ import argparse
 import sys
 from typing import Callable, Optional
 
-from campaigns.cli import campaign, export, households, run
+from campaigns.cli import campaign, export, households, run, users
 from campaigns.cli.common import Subparsers
 
-COMMANDS: tuple[Callable[[Subparsers], None], ...] = (households.add, campaign.add, run.add, export.add)
+COMMANDS: tuple[Callable[[Subparsers], None], ...] = (households.add, campaign.add, run.add, export.add,
+                                                            users.add)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -53,24 +53,26 @@ def _port_open(port: int) -> bool:
 
 @pytest.fixture
 def served(tmp_path, model_path):
-    port, actions_port = _free_port(), _free_port()
+    port, actions_port, console_port = _free_port(), _free_port(), _free_port()
     db = tmp_path / "served.db"
     env = {**os.environ, "SCREENING_DATABASE_URL": f"sqlite:///{db}"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.serve", "--port", str(port), "--actions-port", str(actions_port)],
+        [sys.executable, "-m", "bot.serve", "--port", str(port), "--actions-port", str(actions_port),
+         "--console-port", str(console_port)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     try:
         _wait_until_up(f"http://127.0.0.1:{port}/status", proc)
         _wait_until_up(f"http://127.0.0.1:{actions_port}/health", proc)
-        yield proc, port, actions_port, db
+        _wait_until_up(f"http://127.0.0.1:{console_port}/login", proc)
+        yield proc, port, actions_port, console_port, db
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def test_serve_rest_chat_writes_the_screening_and_ctrl_c_stops_both(served):
-    proc, port, actions_port, db = served
+def test_serve_rest_chat_writes_the_screening_console_answers_and_ctrl_c_stops_all(served):
+    proc, port, actions_port, console_port, db = served
     webhook = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
     sender = "+14155550777"
     replies = [_post(webhook, {"sender": sender, "message": text}) for text in ("hi", "yes", "38.6", "a dry cough", "no")]
@@ -84,4 +86,4 @@ def test_serve_rest_chat_writes_the_screening_and_ctrl_c_stops_both(served):
     proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
     assert proc.wait(timeout=40) == 0
     time.sleep(0.5)
-    assert not _port_open(port) and not _port_open(actions_port)
+    assert not _port_open(port) and not _port_open(actions_port) and not _port_open(console_port)

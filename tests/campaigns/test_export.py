@@ -199,7 +199,7 @@ def test_export_to_path_failure_leaves_old_file_and_no_temp(session, tmp_path, m
     def broken(*_args, **_kw):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("campaigns.export._cells", broken)
+    monkeypatch.setattr("campaigns.export.screening_cells", broken)
     with pytest.raises(RuntimeError):
         export_to_path(session, path=path)
     assert path.read_text() == "old"

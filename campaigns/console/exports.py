@@ -1,0 +1,263 @@
+"""The results table: filters, keyset pages for the console, and streamed CSV / XLSX exports.
+
+Exports use the columns, cells and order of `campaigns.export` (so a console CSV equals
+`screening export` for the same filters) and read rows in batches: memory stays flat
+whatever the size of the table.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, BinaryIO, Iterator, Mapping, Optional, Sequence
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from sqlmodel import Session
+
+from campaigns import export
+from campaigns.models import Campaign, Channel, Household, Outcome, Screening
+
+BATCH_ROWS = 2000  # rows per database fetch and per CSV chunk
+SHEET_ROWS = 1_048_576  # Excel's rows per sheet; each sheet repeats the header row
+SHEET_TITLE = "results"
+_TRUE, _FALSE = ("1", "true", "on", "yes"), ("", "0", "false", "off", "no")
+_FILTER_KEYS = ("campaign", "community", "from", "to", "abnormal", "urgent", "outcome", "channel")
+
+
+@dataclass(frozen=True)
+class ResultFilters:
+    """What the results table and its exports are narrowed to. Dates are whole days in `zone`."""
+
+    campaign: Optional[str] = None
+    community: Optional[str] = None
+    date_from: Optional[date] = None
+    date_to: Optional[date] = None  # inclusive
+    abnormal_only: bool = False
+    urgent_only: bool = False
+    outcome: Optional[str] = None
+    channel: Optional[str] = None
+    zone: str = "UTC"
+
+    @property
+    def start(self) -> Optional[datetime]:
+        """The first instant of `date_from` in `zone`, as aware UTC."""
+        return _midnight(self.date_from, self.zone)
+
+    @property
+    def end(self) -> Optional[datetime]:
+        """The first instant after `date_to` in `zone` (exclusive), as aware UTC."""
+        return _midnight(self.date_to + timedelta(days=1), self.zone) if self.date_to else None
+
+    def params(self) -> dict[str, str]:
+        """The filters as query parameters (only those set), for links that keep them."""
+        values = {"campaign": self.campaign, "community": self.community,
+                  "from": self.date_from.isoformat() if self.date_from else None,
+                  "to": self.date_to.isoformat() if self.date_to else None,
+                  "abnormal": "1" if self.abnormal_only else None, "urgent": "1" if self.urgent_only else None,
+                  "outcome": self.outcome, "channel": self.channel}
+        return {key: value for key, value in values.items() if value}
+
+    def describe(self) -> str:
+        """A one-line account of the filters, for the audit log."""
+        return " ".join(f"{key}={value}" for key, value in self.params().items()) or "no filters"
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    rows: list  # sqlalchemy Rows, newest first; see RESULT_COLUMNS
+    newer: Optional[str]  # cursor of the page before this one (pass as `after`)
+    older: Optional[str]  # cursor of the page after this one (pass as `before`)
+
+
+def parse_filters(params: Mapping[str, Optional[str]], *, zone: str) -> ResultFilters:
+    """ResultFilters from query parameters (see _FILTER_KEYS); ValueError with a message for the user."""
+    text = {key: (params.get(key) or "").strip() for key in _FILTER_KEYS}
+    filters = ResultFilters(
+        campaign=text["campaign"] or None, community=text["community"] or None,
+        date_from=_day(text["from"], "from"), date_to=_day(text["to"], "to"),
+        abnormal_only=_switch(text["abnormal"], "abnormal"), urgent_only=_switch(text["urgent"], "urgent"),
+        outcome=_choice(text["outcome"], "outcome", Outcome), channel=_choice(text["channel"], "channel", Channel),
+        zone=zone,
+    )
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise ValueError(f"'from' ({filters.date_from}) is after 'to' ({filters.date_to})")
+    return filters
+
+
+RESULT_COLUMNS = (
+    Screening.id, Screening.finished_at, Screening.campaign_id, Screening.household_id, Household.community,
+    Screening.person_index, Screening.person_name, Screening.channel, Screening.temperature_c,
+    Screening.temperature_said, Screening.symptoms, Screening.red_flags, Screening.abnormal, Screening.urgent,
+    Screening.outcome, Screening.reason,
+)
+
+
+def list_results(session: Session, *, filters: ResultFilters, limit: int, before: Optional[str] = None,
+                 after: Optional[str] = None) -> ResultPage:
+    """One page of screenings, newest first: the newest, those older than `before`, or those newer
+    than `after` (cursors from an earlier page). Raises ValueError for a broken cursor."""
+    query = (sa.select(*RESULT_COLUMNS).select_from(Screening)
+             .outerjoin(Household, Household.id == Screening.household_id).where(*conditions(filters)))
+    newest_first = (Screening.finished_at.desc(), Screening.id.desc())
+    if after:
+        at, id_ = decode_cursor(after)
+        newer = query.where(sa.or_(Screening.finished_at > at, sa.and_(Screening.finished_at == at,
+                                                                       Screening.id > id_)))
+        rows = session.execute(newer.order_by(Screening.finished_at, Screening.id).limit(limit + 1)).all()
+        if len(rows) > limit:  # still newer rows above this page
+            page = rows[:limit][::-1]
+            return ResultPage(page, newer=encode_cursor(page[0]), older=encode_cursor(page[-1]))
+        # reached the newest rows: show the first page, full
+    elif before:
+        at, id_ = decode_cursor(before)
+        query = query.where(sa.or_(Screening.finished_at < at, sa.and_(Screening.finished_at == at,
+                                                                       Screening.id < id_)))
+    rows = session.execute(query.order_by(*newest_first).limit(limit + 1)).all()
+    page = rows[:limit]
+    return ResultPage(page, newer=encode_cursor(page[0]) if before and page else None,
+                      older=encode_cursor(page[-1]) if len(rows) > limit else None)
+
+
+def conditions(filters: ResultFilters) -> list:
+    """SQL conditions on Screening (and Household, outer-joined) for the filters."""
+    found = []
+    if filters.campaign:
+        found.append(Screening.campaign_id == filters.campaign)
+    if filters.community:
+        found.append(Household.community == filters.community)
+    if filters.start:
+        found.append(Screening.finished_at >= filters.start)
+    if filters.end:
+        found.append(Screening.finished_at < filters.end)
+    if filters.abnormal_only:
+        found.append(Screening.abnormal.is_(True))
+    if filters.urgent_only:
+        found.append(Screening.urgent.is_(True))
+    if filters.outcome:
+        found.append(Screening.outcome == filters.outcome)
+    if filters.channel:
+        found.append(Screening.channel == filters.channel)
+    return found
+
+
+def list_choices(session: Session) -> dict[str, list[str]]:
+    """Campaign ids and communities to offer in the filter form (a few hundred at most)."""
+    campaigns = session.execute(sa.select(Campaign.id).order_by(Campaign.id).limit(500)).scalars().all()
+    communities = session.execute(sa.select(Household.community).where(Household.community.is_not(None))
+                                  .distinct().order_by(Household.community).limit(500)).scalars().all()
+    return {"campaigns": list(campaigns), "communities": list(communities)}
+
+
+def stream_csv(session: Session, *, filters: ResultFilters, batch_rows: int = BATCH_ROWS) -> Iterator[bytes]:
+    """The CSV of `screening export` for these filters, as UTF-8 chunks of `batch_rows` lines."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(export.EXPORT_HEADER)
+    pending = 0
+    for row in _export_rows(session, filters, batch_rows):
+        writer.writerow(export.screening_cells(row))
+        pending += 1
+        if pending == batch_rows:
+            yield _drain(buffer)
+            pending = 0
+    yield _drain(buffer)
+
+
+def write_xlsx(session: Session, *, filters: ResultFilters, out: BinaryIO, sheet_rows: int = SHEET_ROWS,
+               batch_rows: int = BATCH_ROWS) -> int:
+    """Write the export as an XLSX workbook to `out` (a seekable binary file); returns the row count.
+
+    A sheet holds at most `sheet_rows` rows, its header included; then a new sheet starts.
+    Times are UTC; temperatures and person numbers are numbers, the rest as in the CSV.
+    """
+    if sheet_rows < 2:
+        raise ValueError("a sheet needs room for the header and at least one row")
+    book = Workbook(write_only=True)
+    sheet, count = None, 0
+    for row in _export_rows(session, filters, batch_rows):
+        if count % (sheet_rows - 1) == 0:
+            sheet = _new_sheet(book, count // (sheet_rows - 1) + 1)
+        sheet.append(_xlsx_cells(row))
+        count += 1
+    if sheet is None:
+        _new_sheet(book, 1)
+    book.save(out)
+    return count
+
+
+def export_filename(extension: str, now: datetime) -> str:
+    """results-YYYYMMDD-HHMM.<extension>, `now` in UTC."""
+    return f"results-{now.astimezone(timezone.utc):%Y%m%d-%H%M}.{extension}"
+
+
+def encode_cursor(row: Any) -> str:
+    """A page cursor: the row's finish time (UTC, microseconds) and id."""
+    return f"{row.finished_at.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%S.%f}Z_{row.id}"
+
+
+def decode_cursor(text: str) -> tuple[datetime, int]:
+    try:
+        stamp, id_ = text.rsplit("_", 1)
+        return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc), int(id_)
+    except ValueError:
+        raise ValueError("this page link is broken; start again from the first page") from None
+
+
+def _export_rows(session: Session, filters: ResultFilters, batch_rows: int):
+    # The CLI's query (its columns, its order), narrowed by the console's filters.
+    query = export.screenings_query(campaign_id=None, since=None, abnormal_only=False).where(*conditions(filters))
+    return session.execute(query.execution_options(yield_per=batch_rows))
+
+
+def _new_sheet(book: Workbook, number: int):
+    sheet = book.create_sheet(SHEET_TITLE if number == 1 else f"{SHEET_TITLE} {number}")
+    sheet.append(export.EXPORT_HEADER)
+    return sheet
+
+
+def _xlsx_cells(row: Sequence[Any]) -> list:
+    cells: list = [ILLEGAL_CHARACTERS_RE.sub("", cell) or None for cell in export.screening_cells(row)]
+    # Numbers and times as such, so a spreadsheet sorts and sums them (Excel has no time zones: UTC).
+    cells[2] = row.person_index
+    cells[5] = row.finished_at.astimezone(timezone.utc).replace(tzinfo=None) if row.finished_at else None
+    cells[6] = row.temperature_c
+    return cells
+
+
+def _drain(buffer: io.StringIO) -> bytes:
+    data = buffer.getvalue().encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    return data
+
+
+def _midnight(day: Optional[date], zone: str) -> Optional[datetime]:
+    if day is None:
+        return None
+    return datetime.combine(day, time(), tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
+
+
+def _day(text: str, name: str) -> Optional[date]:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{name!r} must be a date like 2024-03-31, not {text!r}") from None
+
+
+def _switch(text: str, name: str) -> bool:
+    if text.lower() in _TRUE + _FALSE:
+        return text.lower() in _TRUE
+    raise ValueError(f"{name!r} must be 1 or 0, not {text!r}")
+
+
+def _choice(text: str, name: str, kind) -> Optional[str]:
+    known = [member.value for member in kind]
+    if text and text not in known:
+        raise ValueError(f"unknown {name} {text!r}; use one of: {', '.join(known)}")
+    return text or None

@@ -1,0 +1,177 @@
+"""One household's page and its JSON API: the roster, opt-outs, every screening, escalations
+and the attempt log with why it was or was not contacted. Phone numbers (and conversation ids,
+which may be phone numbers) are masked for viewers. Every view is audited."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import List, Optional
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, Field
+from sqlmodel import Session, select
+
+from campaigns import status
+from campaigns.console import audit
+from campaigns.console.app import render
+from campaigns.console.deps import current_user, get_session
+from campaigns.models import ROLE_RANK, Attempt, Escalation, Household, OptOut, Role, Screening, User
+from campaigns.store import mask_phone
+
+router = APIRouter()
+api = APIRouter(tags=["households"])
+
+
+@dataclass(frozen=True)
+class HouseholdRecord:
+    household: Household
+    not_contacted: Optional[str]  # the standing reason it is never dialled, if any
+    opt_outs: list[OptOut]  # oldest first
+    screenings: list[Screening]  # newest first
+    escalations: list[Escalation]  # newest first
+    attempts: list[Attempt]  # oldest first
+
+
+def household_record(session: Session, *, household_id: str) -> Optional[HouseholdRecord]:
+    """Everything the console shows about one household; None if there is no such household."""
+    household = session.get(Household, household_id)
+    if household is None:
+        return None
+    return HouseholdRecord(
+        household=household,
+        not_contacted=status.why_not_contacted(household, None),
+        opt_outs=list(session.exec(select(OptOut).where(OptOut.household_id == household_id)
+                                   .order_by(OptOut.created_at, OptOut.id)).all()),
+        screenings=list(session.exec(select(Screening).where(Screening.household_id == household_id)
+                                     .order_by(Screening.finished_at.desc(), Screening.id.desc())).all()),
+        escalations=list(session.exec(select(Escalation).where(Escalation.household_id == household_id)
+                                      .order_by(Escalation.created_at.desc(), Escalation.id.desc())).all()),
+        attempts=status.household_log(session, household_id=household_id))
+
+
+class OptOutOut(BaseModel):
+    at: datetime
+    channel: str
+    said: Optional[str] = Field(description="what the resident said")
+
+
+class ScreeningOut(BaseModel):
+    id: int
+    person_index: int = Field(description="0 = the household contact")
+    person_name: Optional[str]
+    campaign_id: Optional[str] = Field(description="null for self-reports")
+    channel: str
+    conversation_id: str = Field(description="masked for viewers")
+    finished_at: datetime
+    temperature_c: Optional[float]
+    feels_feverish: Optional[bool]
+    symptoms: Optional[List[str]] = Field(description="symptom codes; null = not answered")
+    red_flags: Optional[List[str]] = Field(description="red-flag codes; null = not answered")
+    abnormal: bool
+    urgent: bool
+    reason: Optional[str]
+    outcome: str
+    callback_at: Optional[datetime]
+
+
+class EscalationOut(BaseModel):
+    id: int
+    kind: str
+    severity: str
+    status: str
+    detail: str
+    assigned_to: Optional[str]
+    created_at: datetime
+    acknowledged_at: Optional[datetime]
+    resolved_at: Optional[datetime]
+    resolution_note: Optional[str]
+
+
+class AttemptOut(BaseModel):
+    campaign_id: str
+    day: date
+    round_no: int
+    try_no: int
+    kind: str = Field(description="round | retry | callback")
+    channel: str
+    due_at: datetime
+    placed_at: Optional[datetime]
+    ended_at: Optional[datetime]
+    status: str
+    detail: Optional[str] = Field(description="why: the carrier's outcome, a skip or a cancel reason")
+
+
+class HouseholdOut(BaseModel):
+    id: str
+    phone: Optional[str] = Field(description="E.164; masked for viewers")
+    phone_masked: bool
+    contact_name: Optional[str]
+    members: int
+    member_names: List[str]
+    language: str
+    timezone: str
+    community: Optional[str]
+    walk_in: bool
+    opted_out_at: Optional[datetime]
+    wrong_number_at: Optional[datetime] = Field(description="when the number was flagged as wrong")
+    not_contacted: Optional[str] = Field(description="the standing reason it is never dialled, if any")
+    opt_outs: List[OptOutOut]
+    screenings: List[ScreeningOut] = Field(description="newest first")
+    escalations: List[EscalationOut] = Field(description="newest first")
+    attempts: List[AttemptOut] = Field(description="oldest first")
+
+
+@router.get("/households/{household_id}")
+def household_page(request: Request, household_id: str, user: User = Depends(current_user),
+                   session: Session = Depends(get_session)):
+    record = _viewed(session, user, household_id, via="page")
+    masked = _masked(user)
+    return render(request, "household.html", record=record, masked=masked, mask=mask_phone,
+                  phone=_phone(record.household.phone, masked), members=_names(record.household.member_names))
+
+
+@api.get("/households/{household_id}", response_model=HouseholdOut, summary="One household's record",
+         responses={404: {"description": "no such household"}})
+def household_api(household_id: str, user: User = Depends(current_user), session: Session = Depends(get_session)):
+    record = _viewed(session, user, household_id, via="api")
+    masked, h = _masked(user), record.household
+    return HouseholdOut(
+        id=h.id, phone=_phone(h.phone, masked) if h.phone else None, phone_masked=masked,
+        contact_name=h.contact_name, members=h.members, member_names=_names(h.member_names), language=h.language,
+        timezone=h.timezone, community=h.community, walk_in=h.walk_in, opted_out_at=h.opted_out_at,
+        wrong_number_at=h.wrong_number_at, not_contacted=record.not_contacted,
+        opt_outs=[OptOutOut(at=o.created_at, channel=o.channel, said=o.said) for o in record.opt_outs],
+        screenings=[_screening_out(s, masked) for s in record.screenings],
+        escalations=[EscalationOut(**e.dict(include=set(EscalationOut.__fields__))) for e in record.escalations],
+        attempts=[AttemptOut(**a.dict(include=set(AttemptOut.__fields__))) for a in record.attempts])
+
+
+def _viewed(session: Session, user: User, household_id: str, *, via: str) -> HouseholdRecord:
+    if session.get(Household, household_id) is None:
+        raise HTTPException(status_code=404, detail=f"no household {household_id!r}")
+    # Committed before reading, so the rows read are not expired (and reloaded one by one) by the commit.
+    audit.record(session, user=user, action="view", target=f"household {household_id}", detail=via)
+    session.commit()
+    return household_record(session, household_id=household_id)
+
+
+def _screening_out(s: Screening, masked: bool) -> ScreeningOut:
+    fields = s.dict(include=set(ScreeningOut.__fields__) - {"symptoms", "red_flags", "conversation_id"})
+    return ScreeningOut(**fields, symptoms=_codes(s.symptoms), red_flags=_codes(s.red_flags),
+                        conversation_id=mask_phone(s.conversation_id) if masked else s.conversation_id)
+
+
+def _masked(user: User) -> bool:
+    return ROLE_RANK.get(user.role, 0) < ROLE_RANK[Role.operator.value]
+
+
+def _phone(phone: Optional[str], masked: bool) -> str:
+    return mask_phone(phone) if masked else (phone or "-")
+
+
+def _names(joined: Optional[str]) -> list[str]:
+    return [name.strip() for name in (joined or "").split(";") if name.strip()]
+
+
+def _codes(joined: Optional[str]) -> Optional[list[str]]:
+    return None if joined is None else [code for code in joined.split(";") if code]
