@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Optional
 
+from tests import apt
+
 PG_ROOT = Path("/usr/lib/postgresql")  # where Debian's packages put each major version
 OS_USER = "postgres"  # initdb and the server refuse to run as root
 SUPERUSER = "postgres"
 POLICY_RC = Path("/usr/sbin/policy-rc.d")
-APT_TIMEOUT = 900  # seconds for one apt-get run: a clean machine downloads about 50 MB
 START_TIMEOUT = 60
 START_TRIES = 3  # a free port can be taken between choosing it and binding it
 TOOLS = ("initdb", "pg_ctl", "postgres")
@@ -61,33 +62,12 @@ def ensure_bin_dir(root: Path = PG_ROOT) -> Path:
 
 
 def install_postgres() -> None:
-    """apt-get install postgresql, non-interactively; refreshes the package lists if that fails."""
-    if os.geteuid() != 0:
-        raise PgError(f"no PostgreSQL under {PG_ROOT} and only root can install it: "
-                      "run `apt-get install postgresql`")
-    if shutil.which("apt-get") is None:
-        raise PgError(f"no PostgreSQL under {PG_ROOT} and no apt-get to install it with")
-    install = ("install", "-y", "--no-install-recommends",
-               "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold",
-               "postgresql")
+    """apt-get install postgresql, with no service started."""
     with _services_not_started():
-        result = _apt(*install)
-        if result.returncode != 0:
-            update = _apt("update")
-            if update.returncode != 0:
-                raise PgError(f"apt-get update failed:\n{_tail(update.stdout)}")
-            result = _apt(*install)
-    if result.returncode != 0:
-        raise PgError(f"apt-get install postgresql failed:\n{_tail(result.stdout)}")
-
-
-def _apt(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    try:
-        return subprocess.run(["apt-get", *args], env=env, stdin=subprocess.DEVNULL, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=APT_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise PgError(f"apt-get {args[0]} took longer than {APT_TIMEOUT} s") from None
+        try:
+            apt.install("postgresql")
+        except apt.AptError as error:
+            raise PgError(str(error)) from None
 
 
 @contextlib.contextmanager
@@ -104,10 +84,6 @@ def _services_not_started() -> Iterator[None]:
         POLICY_RC.unlink(missing_ok=True)
 
 
-def _tail(text: Optional[str], lines: int = 25) -> str:
-    return "\n".join((text or "").strip().splitlines()[-lines:])
-
-
 def os_user() -> Optional[pwd.struct_passwd]:
     """The OS user the server runs as when we are root (created if missing); None otherwise."""
     if os.geteuid() != 0:
@@ -121,7 +97,7 @@ def os_user() -> Optional[pwd.struct_passwd]:
          "--shell", "/usr/sbin/nologin", OS_USER],
         text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     if created.returncode != 0:
-        raise PgError(f"could not create the OS user {OS_USER!r}:\n{_tail(created.stdout)}")
+        raise PgError(f"could not create the OS user {OS_USER!r}:\n{apt.tail(created.stdout)}")
     return pwd.getpwnam(OS_USER)
 
 
@@ -180,7 +156,7 @@ class PgServer:
         result = self._run("initdb", "-D", str(self.data_dir), "-A", "trust", "-U", SUPERUSER,
                            "-E", "UTF8", "--locale=C", "--no-sync")
         if result.returncode != 0:
-            raise PgError(f"initdb failed:\n{_tail(result.stdout)}")
+            raise PgError(f"initdb failed:\n{apt.tail(result.stdout)}")
 
     def start(self) -> None:
         """pg_ctl start on a free loopback port; fsync off, since test data may be lost."""
@@ -194,7 +170,7 @@ class PgServer:
             log = self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
             if "could not bind" not in log and "already in use" not in log:
                 break
-        raise PgError(f"pg_ctl start failed:\n{_tail(result.stdout)}\n--- server log ---\n{_tail(log)}")
+        raise PgError(f"pg_ctl start failed:\n{apt.tail(result.stdout)}\n--- server log ---\n{apt.tail(log)}")
 
     def stop(self) -> None:
         """Stop the server at once and remove its directory; safe to call more than once."""
