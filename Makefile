@@ -27,7 +27,8 @@ demo: model
 test: model
 	$(PY) -m pytest
 
-# Rasa server on localhost:5005 (API enabled) and the action server on localhost:5055.
+# Rasa server on localhost:5005 (API enabled), the action server on localhost:5055 and the
+# supervisor console on 127.0.0.1:8000.
 serve: model
 	$(PY) -m bot.serve
 
