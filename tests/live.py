@@ -47,8 +47,8 @@ def start(tmp: Path, *, startup_seconds: float = 180) -> LiveServer:
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     server = LiveServer(url, database_url, proc, log)
     try:
-        _wait_up(f"{url}/webhooks/voice/", proc, startup_seconds)
-        _wait_up(f"http://127.0.0.1:{actions_port}/health", proc, startup_seconds)
+        wait_up(f"{url}/webhooks/voice/", proc, startup_seconds)
+        wait_up(f"http://127.0.0.1:{actions_port}/health", proc, startup_seconds)
     except Exception:
         stop(server)
         raise
@@ -56,20 +56,27 @@ def start(tmp: Path, *, startup_seconds: float = 180) -> LiveServer:
 
 
 def stop(server: LiveServer) -> None:
-    if server.proc.poll() is None:
-        os.killpg(server.proc.pid, signal.SIGINT)
+    stop_process(server.proc, signal.SIGINT)
+
+
+def stop_process(proc: subprocess.Popen, sig: int = signal.SIGTERM, seconds: float = 20) -> None:
+    """Stop a server started in its own session, and what it started; kill it if it lingers."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, sig)
         try:
-            server.proc.wait(timeout=20)
+            proc.wait(timeout=seconds)
         except subprocess.TimeoutExpired:
-            os.killpg(server.proc.pid, signal.SIGKILL)
-            server.proc.wait()
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
-def _wait_up(url: str, proc: subprocess.Popen, seconds: float) -> None:
+def wait_up(url: str, proc: subprocess.Popen, seconds: float) -> None:
+    """Until `url` answers 200; fails at once if the server exits."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"bot.serve exited early with {proc.returncode}")
+            raise RuntimeError(f"{proc.args[2] if len(proc.args) > 2 else proc.args[0]} exited early "
+                               f"with {proc.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 if response.status == 200:
