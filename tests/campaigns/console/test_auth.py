@@ -67,3 +67,29 @@ def test_auth_password_hash_verifies_only_the_password(password, ok):
 def test_auth_openapi_describes_the_json_api_only(client):
     paths = client.get("/api/openapi.json").json()["paths"]
     assert paths and all(path.startswith("/api/v1/") for path in paths)
+
+
+PUBLIC = {"/login", "/api/openapi.json", "/api/docs", "/docs/oauth2-redirect"}
+
+
+def test_auth_every_route_but_login_turns_away_a_request_without_a_user(console, client, db):
+    """Walks every route the app has, so a new one that forgets its dependency fails here."""
+    from fastapi.routing import APIRoute
+    from sqlmodel import Session
+
+    from campaigns.models import Escalation, Household
+
+    with Session(db) as session:
+        session.add(Household(id="H-1", phone="+14155550101", contact_name="Ana"))
+        session.flush()
+        session.add(Escalation(id=1, household_id="H-1", kind="urgent", severity="urgent", detail="x"))
+        session.commit()
+    routes = [r for r in console.routes if isinstance(r, APIRoute) and r.path not in PUBLIC]
+    assert len(routes) >= 20
+    for route in routes:
+        path = route.path.replace("{escalation_id:int}", "1").replace("{escalation_id}", "1") \
+            .replace("{household_id}", "H-1")
+        for method in route.methods:
+            response = client.request(method, path, follow_redirects=False)
+            assert response.status_code in (303, 401, 403), (method, path, response.status_code)
+            assert "4155550101" not in response.text and "Ana" not in response.text, (method, path)
