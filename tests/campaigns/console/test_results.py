@@ -41,6 +41,10 @@ HOUSEHOLDS = [("H-1", "+14155550101", "North"), ("H-2", "+14155550102", "South")
 
 @pytest.fixture
 def seeded(db, console):
+    return seed(db)
+
+
+def seed(db) -> dict:
     """Three households, two campaigns, five screenings (two at the same instant), two escalations."""
     with Session(db) as session:
         for id_, phone, community in HOUSEHOLDS:
@@ -401,3 +405,26 @@ def test_results_xlsx_export_streams_in_flat_memory(db, console):
     print(f"xlsx: {XLSX_ROWS} rows, {size / 1e6:.1f} MB sent, peak {peak:.1f} MB")
     # Loading the rows would take ~30 MB, an ordinary (not write-only) workbook ~100 MB.
     assert status == 200 and size > 1e6 and peak < 8
+
+
+def test_results_table_and_exports_on_postgres(pg_db):
+    """The same pages and streamed exports on a real PostgreSQL server."""
+    from fastapi.testclient import TestClient
+
+    from campaigns.console import users
+    from campaigns.console.app import create_app
+    from campaigns.settings import get_settings
+    from tests.campaigns.console.conftest import PASSWORD
+
+    with Session(pg_db) as session:
+        users.add_user(session, name="operator", role="operator", password=PASSWORD)
+        session.commit()
+    seed(pg_db)
+    with TestClient(create_app(get_settings())) as client:
+        headers = _bearer(pg_db, "operator")
+        assert client.get("/results/export.csv?campaign=daily", headers=headers).text == \
+            _cli_csv(pg_db, campaign_id="daily")
+        workbook = openpyxl.load_workbook(io.BytesIO(client.get("/results/export.xlsx", headers=headers).content))
+        assert workbook.worksheets[0].max_row == 1 + len(SCREENINGS)
+        items = client.get("/api/v1/results?limit=2", headers=headers).json()["items"]
+    assert [_key(item) for item in items] == ["eve", "dee"]
