@@ -67,9 +67,9 @@ class Dispatcher:
                                  counters=self.counters, spec_of=self._spec, carrier=lambda: self.carrier)
         self.carrier = carrier(self)
         self._specs: dict[str, tuple[datetime, CampaignSpec]] = {}
-        self._pacers: dict[str, Pacer] = {}
+        self._pacers: dict[tuple[str, str], Pacer] = {}  # by (campaign, calls | texts)
         self._waiting: dict[str, int] = defaultdict(int)  # placed on the grid, not started yet
-        self._next_slot: dict[str, float] = {}  # the next free start slot (epoch seconds)
+        self._next_slot: dict[tuple[str, str], float] = {}  # next free start slot (epoch s) by lane
         self._planned_at: Optional[datetime] = None
 
     # --- the tick -------------------------------------------------------------------
@@ -132,7 +132,8 @@ class Dispatcher:
     def _claim(self, campaign_id: str, spec: CampaignSpec, now: datetime) -> None:
         """Claim what the pacer can start before the next tick (and a little more), get each
         ready to place, and give each a start slot on the pacing grid."""
-        budget = math.ceil(spec.pacing.calls_per_second * self.tick_seconds * 1.5) - self._waiting[campaign_id]
+        fastest = max(_rate(spec, step.type) for step in spec.channels)
+        budget = math.ceil(fastest * self.tick_seconds * 1.5) - self._waiting[campaign_id]
         ready = []
         with Session(self.engine) as session:
             room = spec.pacing.max_concurrent_calls - data.count_active(session, campaign_id=campaign_id)
@@ -146,13 +147,13 @@ class Dispatcher:
                 if contact is not None:
                     ready.append((contact, ZoneInfo(household.timezone)))
             session.commit()
-        pacer = self._pacers.setdefault(campaign_id, Pacer(spec.pacing.calls_per_second))
-        slot = max(now.timestamp(), self._next_slot.get(campaign_id, 0.0))
-        for contact, tz in ready:
+        for contact, tz in ready:  # each on its lane's grid: calls at calls_per_second, texts at sms_per_second
+            lane = (campaign_id, _lane(contact.channel))
+            pacer = self._pacers.setdefault(lane, Pacer(_rate(spec, contact.channel)))
+            slot = max(now.timestamp(), self._next_slot.get(lane, 0.0))
             self._waiting[campaign_id] += 1
             self.clock.call_at(_instant(slot), self.place, campaign_id, contact, tz)
-            slot += pacer.spacing
-        self._next_slot[campaign_id] = slot
+            self._next_slot[lane] = slot + pacer.spacing
 
     async def on_status(self, event: StatusEvent) -> None:
         """Where carriers report: see Outcomes.on_status."""
@@ -166,7 +167,8 @@ class Dispatcher:
         """At its slot: check the pacer on the real time (a late wake-up must not make a burst)
         and the calling window, then hand the attempt to the carrier."""
         now = self.clock.now()
-        at = self._pacers[campaign_id].next_start(now.timestamp())
+        pacer = self._pacers[(campaign_id, _lane(contact.channel))]
+        at = pacer.next_start(now.timestamp())
         if at > now.timestamp():
             self.clock.call_at(_instant(at), self.place, campaign_id, contact, tz)
             return
@@ -174,7 +176,7 @@ class Dispatcher:
         if not self._specs[campaign_id][1].window().contains(now.astimezone(tz).time()):
             await self._missed_window(contact.attempt_id)  # the window closed while it waited
             return
-        self._pacers[campaign_id].record(now.timestamp())
+        pacer.record(now.timestamp())
         try:
             if contact.channel == "voice":
                 await self.carrier.place_call(contact)
@@ -259,6 +261,15 @@ def _instant(epoch: float) -> datetime:
     """An epoch time as a UTC datetime, rounded up to datetime's microsecond grain so a
     job set for it never runs before it."""
     return datetime.fromtimestamp(math.ceil(epoch * 1e6) / 1e6, timezone.utc)
+
+
+def _lane(channel: str) -> str:
+    """Calls and texts are paced apart: a carrier limits each on its own."""
+    return "calls" if channel == "voice" else "texts"
+
+
+def _rate(spec: CampaignSpec, channel: str) -> float:
+    return spec.pacing.calls_per_second if _lane(channel) == "calls" else spec.pacing.sms_per_second
 
 
 def channel_for(spec: CampaignSpec, *, failed: list[str]) -> str:

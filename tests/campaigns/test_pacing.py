@@ -134,13 +134,15 @@ def midday_zone(now: datetime) -> str:
     return "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
 
 
-def start_test_campaign(engine, *, name: str, households: int, pacing: dict, now: datetime) -> str:
+def start_test_campaign(engine, *, name: str, households: int, pacing: dict, now: datetime,
+                        channels: tuple[str, ...] = ("voice",)) -> str:
     zone = midday_zone(now)
     day = now.astimezone(ZoneInfo(zone)).date()
     next_round = {outcome: "next_round" for outcome in ("busy", "no_answer", "failed", "machine")}
     spec = parse_campaign({
         "name": name, "schedule": {"start": day.isoformat(), "days": 1, "rounds": ["00:00"]},
         "calling_window": {"start": "00:00", "end": "23:59"}, "pacing": pacing, "retries": next_round,
+        "channels": [{"type": channel} for channel in channels],
     }, path=Path(f"{name}.yml"))
     with Session(engine) as session:
         session.add_all(Household(id=f"h{i:04d}", phone=phone(i), timezone=zone) for i in range(households))
@@ -214,6 +216,21 @@ def test_dispatcher_paces_calls_at_the_campaign_rate(db):
     # Every started call ended busy, with no retry (busy: next_round).
     assert left.get(AttemptStatus.busy.value, 0) >= len(starts) - cps
     assert sum(left.values()) == households
+
+
+def test_dispatcher_paces_texts_at_sms_per_second_not_calls_per_second(db):
+    households, cps, sps = 200, 20, 5
+    start_test_campaign(db, name="texts", households=households, now=datetime.now(timezone.utc),
+                        channels=("sms",), pacing={"calls_per_second": cps, "sms_per_second": sps,
+                                                   "max_concurrent_calls": 10000})
+    run = Run(db, pickup="busy", households=households, timings=Timings(ring=0.2, busy=0.3))
+    asyncio.run(run.drive(5.0))
+
+    starts = run.starts
+    assert {contact.channel for _, contact in run.dispatcher.carrier.calls} == {"sms"}
+    assert max_in_any_second(starts) <= sps
+    achieved = (len(starts) - 1) / (starts[-1] - starts[0])
+    assert 0.95 * sps <= achieved <= sps, f"{achieved:.2f} texts/s"
 
 
 def test_dispatcher_never_exceeds_max_concurrent_calls(db):
