@@ -133,3 +133,10 @@ def test_households_without_attempts_or_screenings_say_so(client, db):
     assert "No screening yet." in html and "No escalation." in html
     assert "No attempt yet: its rounds are not planned yet, or no campaign selects it." in html
     assert "Not contacted" not in html
+
+
+def test_households_a_screening_not_abnormal_is_not_flagged_never_called_normal(client, home):
+    sign_in(client, "operator")
+    html = client.get("/households/H-1").text
+    assert "not flagged" in html and "abnormal: fever 38.9 °C" in html
+    assert ">normal" not in html
