@@ -7,7 +7,10 @@ Engine: importing 1M households (time, peak memory), planning a round for 1M hou
 and the dispatch rate against the configured calls per second, each in its own process.
 Voice: p50/p99 response time of the voice webhooks under 100 concurrent simulated calls
 against the live server (bench/voice_bench.py, in its own process).
-Usage: python -m bench.run [--conversations N] [--only conversation|engine|voice] [--households N] [--calls N]
+Export: the console's CSV and XLSX exports of 1M screenings through a live console: time, rows/s,
+bytes and peak memory growth, each format in a fresh process (bench/export_bench.py).
+Usage: python -m bench.run [--conversations N] [--only conversation|engine|voice|export] [--households N]
+                           [--calls N] [--screenings N] [--xlsx-fifth]
 """
 from __future__ import annotations
 
@@ -101,9 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=60)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--only", choices=("conversation", "engine", "voice"))
+    parser.add_argument("--only", choices=("conversation", "engine", "voice", "export"))
     parser.add_argument("--households", type=int, default=1_000_000, help="rows for the import and plan benchmarks")
     parser.add_argument("--calls", type=int, default=100, help="concurrent calls for the voice benchmark")
+    parser.add_argument("--screenings", type=int, default=1_000_000, help="rows for the export benchmark")
+    parser.add_argument("--xlsx-fifth", action="store_true", help="export benchmark: XLSX of a fifth of the rows")
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(measure_one(args.child, args.conversations)))
@@ -114,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         engine(args.households)
     if args.only in (None, "voice"):
         voice(args.calls)
+    if args.only in (None, "export"):
+        export(args.screenings, args.xlsx_fifth)
     return 0
 
 
@@ -156,6 +163,14 @@ def voice(calls: int) -> None:
 
     print(f"\nVoice webhooks ({calls} concurrent simulated calls, live server) ...", flush=True)
     report(engine_child("bench.voice_bench", "--calls", str(calls)))
+
+
+
+def export(screenings: int, xlsx_fifth: bool) -> None:
+    from bench.export_bench import report
+
+    print(f"\nConsole exports ({screenings:,} screenings, live console, a fresh process per format) ...", flush=True)
+    report(engine_child("bench.export_bench", "all", "--rows", str(screenings), *(["--xlsx-fifth"] * xlsx_fifth)))
 
 
 if __name__ == "__main__":
