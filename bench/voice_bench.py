@@ -188,8 +188,8 @@ def cpu_seconds(root_pid: int) -> dict[str, float]:
             continue
         fields = stat.rsplit(")", 1)[1].split()
         if int(fields[1]) == root_pid:  # ppid
-            role = "actions" if "run actions" in cmdline else "rasa"
-            found[role] = (int(fields[11]) + int(fields[12])) / tick
+            role = "actions" if "run actions" in cmdline else "console" if "campaigns.console" in cmdline else "rasa"
+            found[role] = found.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / tick
     return found
 
 
