@@ -8,7 +8,7 @@ from sqlmodel import Session
 from campaigns.console import audit, users
 from campaigns.console.app import flash, render
 from campaigns.console.deps import check_csrf, current_user, get_session
-from campaigns.models import User
+from campaigns.models import User, utcnow
 
 router = APIRouter()
 
@@ -21,8 +21,14 @@ def login_form(request: Request, next: str = "/"):
 @router.post("/login", dependencies=[Depends(check_csrf)])
 def login(request: Request, name: str = Form(...), password: str = Form(...), next: str = Form("/"),
           session: Session = Depends(get_session)):
-    user = users.authenticate(session, name=name.strip(), password=password)
+    name = name.strip()[:64]
+    if users.failed_sign_ins(session, name=name, since=utcnow() - users.LOCKOUT) >= users.MAX_FAILURES:
+        return render(request, "login.html", status_code=429, next=_local(next), name=name,
+                      error=f"Too many wrong passwords for {name}: wait {users.LOCKOUT.seconds // 60} minutes.")
+    user = users.authenticate(session, name=name, password=password)
     if user is None:
+        users.record_failure(session, name=name)
+        session.commit()
         return render(request, "login.html", status_code=401, next=_local(next), name=name,
                       error="Wrong name or password.")
     request.session.clear()  # a new session id for the signed-in user

@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Optional
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from campaigns.console import security
-from campaigns.models import ApiToken, Role, User
+from campaigns.models import ApiToken, AuditEntry, Role, User
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+MAX_FAILURES = 5  # wrong passwords for one name ...
+LOCKOUT = timedelta(minutes=15)  # ... within this long lock that name out for as long
+FAILED = "login failed"
 
 
 class UserError(ValueError):
@@ -51,3 +56,14 @@ def add_token(session: Session, *, user: User) -> str:
     token = security.new_token()
     session.add(ApiToken(user_id=user.id, token_hash=security.token_hash(token)))
     return token
+
+
+def record_failure(session: Session, *, name: str) -> None:
+    """A wrong password, in the audit log under the name that was tried."""
+    session.add(AuditEntry(user_name=name, action=FAILED, target="console"))
+
+
+def failed_sign_ins(session: Session, *, name: str, since: datetime) -> int:
+    query = sa.select(sa.func.count()).select_from(AuditEntry).where(
+        AuditEntry.user_name == name, AuditEntry.action == FAILED, AuditEntry.at >= since)
+    return session.execute(query).scalar_one()
