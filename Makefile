@@ -21,7 +21,7 @@ model: $(STAMP)
 # A dry run of the daily fever check's first day: 500 simulated households, the real model
 # and actions, a virtual clock. Leaves out/screening.db, out/results.csv, out/escalations.csv.
 demo: model
-	$(PY) -m campaigns.cli campaign dry-run campaigns/daily-fever-check.yml \
+	$(PY) -m campaigns.cli campaign dry-run campaign-files/daily-fever-check.yml \
 		--population examples/population-500.csv --days 1 --out out
 
 test: model

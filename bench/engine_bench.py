@@ -46,12 +46,13 @@ def fill_households(path: Path, count: int, zones=ZONES) -> None:
 def plan(households: int) -> dict:
     from sqlmodel import Session
 
-    from campaigns import lifecycle, planner, store
-    from campaigns.campaign_file import parse_campaign
+    from campaigns.outreach import lifecycle, planner
+    from campaigns.records.db import get_engine
+    from campaigns.outreach.campaign_file import parse_campaign
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "plan.db"
-        engine = store.get_engine(f"sqlite:///{path}")
+        engine = get_engine(f"sqlite:///{path}")
         fill_households(path, households)
         day = date(2026, 12, 1)
         spec = parse_campaign(campaign_dict("bench-plan", start=day, cps=10), path=Path("bench.yml"))
@@ -76,19 +77,20 @@ def dispatch(cps: float, seconds: float) -> dict:
     """Start a round of "busy" households (no conversation) and measure call starts per second."""
     from sqlmodel import Session
 
-    from campaigns import lifecycle, scheduler, store
-    from campaigns.campaign_file import parse_campaign
+    from campaigns.outreach import lifecycle, scheduler
+    from campaigns.records.db import get_engine
+    from campaigns.outreach.campaign_file import parse_campaign
     from campaigns.carriers.simulated import SimulatedCarrier
-    from campaigns.clock import RealClock
-    from campaigns.dispatcher import Dispatcher
-    from campaigns.pacing import max_in_any_second
-    from campaigns.simulation import SimResident
+    from campaigns.outreach.clock import RealClock
+    from campaigns.outreach.dispatcher import Dispatcher
+    from campaigns.outreach.pacing import max_in_any_second
+    from campaigns.carriers.residents import SimResident
 
     households = int(cps * seconds * 2) + 50
     zone = _daytime_zone()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "dispatch.db"
-        engine = store.get_engine(f"sqlite:///{path}")
+        engine = get_engine(f"sqlite:///{path}")
         fill_households(path, households, zones=(zone,))
         today = datetime.now(timezone.utc).astimezone(__import__("zoneinfo").ZoneInfo(zone)).date()
         spec = parse_campaign(campaign_dict("bench-dispatch", start=today, cps=cps, rounds=("00:00",),

@@ -79,7 +79,7 @@ def report(result: dict) -> None:
 
 
 def _verdicts(csv: dict, xlsx: dict, checked: dict) -> list[str]:
-    from campaigns import export
+    from campaigns.records import export
     from campaigns.console import exports
 
     per_sheet = exports.SHEET_ROWS - 1
@@ -106,12 +106,12 @@ def fill(db: Path, rows: int, households: int) -> dict:
     import sqlalchemy as sa
     from sqlmodel import Session
 
-    from campaigns import store
+    from campaigns.records.db import get_engine
     from campaigns.console import users
-    from campaigns.models import Campaign, Household, Screening
+    from campaigns.records.models import Campaign, Household, Screening
 
     started = time.perf_counter()
-    engine = store.get_engine(f"sqlite:///{db}")
+    engine = get_engine(f"sqlite:///{db}")
     with Session(engine) as session:
         session.add(Campaign(id="daily", spec_json="{}"))
         users.add_user(session, name="operator", role="operator", password="correct horse battery")

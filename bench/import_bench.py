@@ -29,8 +29,9 @@ HEADER = ("household_id", "phone", "contact_name", "members", "member_names", "l
 _CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from campaigns import household_import, store
-engine = store.get_engine("sqlite:///" + sys.argv[1])
+from campaigns.household_lists import importer
+from campaigns.records.db import get_engine
+engine = get_engine("sqlite:///" + sys.argv[1])
 started = time.perf_counter()
 report = household_import.import_households(engine, path=Path(sys.argv[2]), region="US",
                                             default_timezone="UTC", rejects_path=Path(sys.argv[3]))

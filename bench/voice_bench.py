@@ -87,10 +87,10 @@ def _emulator_class():
 
 def prepare_contacts(engine, calls: int) -> tuple[str, list]:
     """Households, a started campaign and its planned attempts, each made ready to dial."""
-    from campaigns import attempts as data
-    from campaigns import lifecycle, planner
+    from campaigns.records import attempts as data
+    from campaigns.outreach import lifecycle, planner
     from campaigns.carriers.base import Contact
-    from campaigns.models import Attempt, Household
+    from campaigns.records.models import Attempt, Household
     from tests.campaigns.twilio_helpers import live_spec
 
     spec = live_spec(households={"community": "voice-bench"})
@@ -110,9 +110,7 @@ def prepare_contacts(engine, calls: int) -> tuple[str, list]:
             household = session.get(Household, attempt.household_id)
             contacts.append(Contact(
                 attempt_id=attempt.id, household_id=household.id, to=household.phone, channel="voice",
-                conversation_id=attempt.conversation_id, caller_id=spec.caller_id, language=spec.language,
-                metadata={"household_id": household.id, "campaign_id": spec.name,
-                          "emergency_number": spec.screening.emergency_number}, voice=spec.voice))
+                conversation_id=attempt.conversation_id, caller_id=spec.caller_id))
         session.commit()
     return spec.name, contacts
 
@@ -128,7 +126,7 @@ def residents(contacts: list, seed: int) -> dict:
 async def dial(server, contacts: list, seed: int) -> dict:
     """Place the warm-up call, then every other call at once; wait until all have ended."""
     from campaigns.carriers.twilio import TwilioCarrier
-    from campaigns.clock import RealClock
+    from campaigns.outreach.clock import RealClock
     from tests.campaigns.twilio_helpers import settings_for
     from tests.live import ACCOUNT_SID, AUTH_TOKEN
 
@@ -167,7 +165,7 @@ def peak_concurrency(calls: list) -> int:
 
 def screened(engine, campaign_id: str) -> dict:
     """Screening rows per household for the campaign (one per person; the contact is person 0)."""
-    from campaigns.models import Screening
+    from campaigns.records.models import Screening
 
     with Session(engine) as session:
         rows = session.exec(select(Screening).where(Screening.campaign_id == campaign_id)).all()
@@ -217,7 +215,7 @@ def summarize(run: dict, screenings: dict, cpu: tuple[dict, dict]) -> dict:
 
 def measure(calls: int, seed: int) -> dict:
     """Start the live server, run the calls, check the screenings, stop the server."""
-    from campaigns import store
+    from campaigns.records.db import get_engine
     from tests import live
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -225,7 +223,7 @@ def measure(calls: int, seed: int) -> dict:
         server = live.start(Path(tmp))
         startup = time.perf_counter() - t0
         try:
-            engine = store.get_engine(server.database_url)
+            engine = get_engine(server.database_url)
             campaign_id, contacts = prepare_contacts(engine, calls + 1)
             before = cpu_seconds(server.proc.pid)
             run = asyncio.run(dial(server, contacts, seed))

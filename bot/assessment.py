@@ -6,6 +6,8 @@ from typing import Optional
 from dataclasses import dataclass
 from enum import Enum
 
+from campaigns.records.models import Outcome
+
 
 class Ending(str, Enum):
     finished = "finished"  # the form ran to its end
@@ -17,7 +19,7 @@ class Ending(str, Enum):
 @dataclass(frozen=True)
 class PersonResult:
     person_index: int  # 0 = the household contact
-    outcome: str  # a campaigns.models.Outcome value
+    outcome: Outcome
     temperature_c: float | None = None
     temperature_said: str | None = None
     feels_feverish: bool | None = None
@@ -103,24 +105,24 @@ def summarize(state: dict, *, ending: Ending, members: int, fever_threshold_c: f
     when that question went unanswered nobody else gets a row, because nobody said so.
     """
     if ending is Ending.wrong_number:
-        return [PersonResult(0, "wrong_number", reason="the number is not this household's")]
+        return [PersonResult(0, Outcome.wrong_number, reason="the number is not this household's")]
     if state["refused"]:
-        return [PersonResult(0, "refused", reason="declined the screening")]
+        return [PersonResult(0, Outcome.refused, reason="declined the screening")]
     if state["callback"] is not None:
-        return [PersonResult(0, "callback_requested", reason="asked to be contacted later")]
+        return [PersonResult(0, Outcome.callback_requested, reason="asked to be contacted later")]
     people = state["people"]
     if not people:
-        outcome = "opted_out" if ending is Ending.opted_out else "partial"
+        outcome = Outcome.opted_out if ending is Ending.opted_out else Outcome.partial
         return [PersonResult(0, outcome, reason="no answers given", unclear=ending is not Ending.opted_out)]
-    contact_outcome = {Ending.opted_out: "opted_out", Ending.finished: "completed"}.get(ending, "partial")
-    other_outcome = "completed" if ending is Ending.finished else "partial"
+    contact_outcome = {Ending.opted_out: Outcome.opted_out, Ending.finished: Outcome.completed}.get(ending, Outcome.partial)
+    other_outcome = Outcome.completed if ending is Ending.finished else Outcome.partial
     rules = {"fever_threshold_c": fever_threshold_c, "symptoms": symptoms, "red_flags": red_flags}
     rows = [person_result(people[0], 0, contact_outcome, **rules)]
     for index, person in enumerate(people[1:], start=1):
         rows.append(person_result(person, index, other_outcome, **rules))
     if ending is Ending.finished and _rest_reported_well(state):
         for index in range(len(people), max(members, len(people))):
-            rows.append(PersonResult(index, "completed", reason="reported well by household contact",
+            rows.append(PersonResult(index, Outcome.completed, reason="reported well by household contact",
                                      reported_by_contact=True))
     return rows
 

@@ -11,8 +11,9 @@ from sqlmodel import Session, func, select
 
 from bot.inprocess import InProcessBot
 from bot.model import ensure_model
-from campaigns import store
-from campaigns.models import Escalation, Screening
+from campaigns.records.db import get_engine
+from campaigns.phones import mask_phone
+from campaigns.records.models import Escalation, Screening
 from campaigns.settings import get_settings
 
 # (sender phone, what the resident writes, turn by turn)
@@ -30,7 +31,7 @@ SCRIPTS = [
 
 async def chat(bot: InProcessBot) -> None:
     for sender, lines in SCRIPTS:
-        print(f"\n--- resident {store.mask_phone(sender)} ---")
+        print(f"\n--- resident {mask_phone(sender)} ---")
         for line in lines:
             print(f"  resident: {line}")
             for reply in await bot.send(sender, line):
@@ -58,7 +59,7 @@ def print_rows(session: Session, after: tuple[int, int]) -> None:
 
 def main() -> int:
     url = get_settings().database_url
-    engine = store.get_engine(url)
+    engine = get_engine(url)
     with Session(engine) as session:
         before = last_ids(session)
     bot = InProcessBot.load(ensure_model())

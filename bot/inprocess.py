@@ -1,31 +1,24 @@
 """The bot in-process: the trained model plus the real custom actions, without HTTP.
 
-Dry runs, demos, benchmarks and tests talk to the assistant through `InProcessBot`; in
-production the same actions run behind `rasa run actions` and Rasa calls them over HTTP.
+Dry runs, demos, benchmarks and tests talk to the assistant through `InProcessBot`, the
+in-process side of the engine's bot interface; live, carriers reach the Rasa server's
+`outreach` channel over HTTP instead, and Rasa calls the actions over HTTP.
 """
 from __future__ import annotations
 
 import json
-import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
 from rasa.core.agent import Agent
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
 from bot import rasa_runtime
-
-
-def quiet_rasa(level: int = logging.WARNING) -> None:
-    """Rasa's structured debug log is loud by default; keep warnings and errors."""
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_structlog(level)
-    for name in ("rasa", "rasa_sdk", "apscheduler", "sanic", "matplotlib", "absl"):
-        logging.getLogger(name).setLevel(level)
+from bot.channels.conversation import Reply, converse, hang_up
+from bot.rasa_runtime import quiet_rasa
 
 
 class InProcessActions(EndpointConfig):
@@ -54,7 +47,8 @@ class InProcessActions(EndpointConfig):
 
 
 class InProcessBot:
-    """Send a resident's message, get the bot's replies."""
+    """The bot in this process: the campaign engine's bot interface (campaigns.carriers.base.BotClient)
+    for dry runs and tests, and `send` for scripted chats."""
 
     def __init__(self, agent: Agent) -> None:
         self.agent = agent
@@ -68,27 +62,29 @@ class InProcessBot:
     async def send(self, sender_id: str, text: str, *, channel: str = "rest",
                    metadata: Optional[dict[str, Any]] = None) -> list[str]:
         """The texts the bot answers with, in order."""
-        return [reply for reply, _ in await self.exchange(sender_id, text, channel=channel, metadata=metadata)]
+        return (await self.converse(sender_id, text, channel=channel, metadata=metadata)).texts
 
-    async def exchange(self, sender_id: str, text: str, *, channel: str = "rest",
-                       metadata: Optional[dict[str, Any]] = None) -> list[tuple[str, Optional[str]]]:
-        """The bot's replies, each with the name of the response it came from (None if free text).
+    async def converse(self, sender_id: str, text: str, *, channel: str = "rest",
+                       metadata: Optional[dict[str, Any]] = None) -> Reply:
+        return await converse(self.agent.handle_message, channel=channel, conversation_id=sender_id, text=text,
+                              metadata=metadata)
 
-        This is the interface the campaign engine's simulated carrier talks to."""
-        output = ResponseCollector()
-        message = UserMessage(text, output, sender_id, input_channel=channel, metadata=metadata)
-        await self.agent.handle_message(message)
-        return [(m["text"], m.get("response")) for m in output.messages if m.get("text")]
+    async def open(self, contact, *, channel: str, now: Optional[datetime] = None) -> Reply:
+        return await self.converse(contact.conversation_id, "/greet", channel=channel,
+                                   metadata=_metadata(contact.attempt_id, now))
+
+    async def say(self, contact, text: str, *, channel: str, now: Optional[datetime] = None) -> Reply:
+        return await self.converse(contact.conversation_id, text, channel=channel,
+                                   metadata=_metadata(contact.attempt_id, now))
+
+    async def close(self, attempt_id: int, conversation_id: str) -> bool:
+        return await hang_up(self.agent, conversation_id)
 
 
-class ResponseCollector(CollectingOutputChannel):
-    """Collects replies and remembers which domain response each one came from."""
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        for part in text.strip().split("\n\n"):
-            message = self._message(recipient_id, text=part)
-            message["response"] = kwargs.get("utter_action")
-            await self._persist_message(message)
+def _metadata(attempt_id: int, now: Optional[datetime]) -> dict[str, Any]:
+    """The attempt is the conversation's one handle; a dry run's clock stamps `now` (honoured on
+    the simulated channel only)."""
+    return {"attempt_id": attempt_id, **({"now": now.isoformat()} if now else {})}
 
 
 def adapter(model_path: Optional[str | Path] = None) -> InProcessBot:

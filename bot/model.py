@@ -45,7 +45,7 @@ def ensure_model(config: Path = ROOT / "config.yml", out: Path = MODELS) -> Path
         return target
     from rasa.api import train  # heavy: imported only when training is needed
 
-    from bot.inprocess import quiet_rasa
+    from bot.rasa_runtime import quiet_rasa
 
     quiet_rasa()
     log.info("training %s (inputs changed)", target.name)

@@ -32,8 +32,10 @@ class Settings(BaseSettings):
     # The address Twilio reaches the Rasa server at, as Twilio sees it (behind any proxy).
     # Webhook signatures are checked against URLs rebuilt from it.
     public_url: Optional[str] = None
-    # Where the dispatcher reaches the Rasa server itself, to open SMS conversations.
+    # Where the dispatcher reaches the Rasa server itself (its `outreach` channel), to open and
+    # close text conversations, and the token that channel asks for (Authorization: Bearer).
     rasa_url: str = "http://localhost:5005"
+    bot_token: Optional[SecretStr] = None
     # Twilio's REST API; only tests and staging point it elsewhere (a local emulator).
     twilio_api_url: str = "https://api.twilio.com"
 

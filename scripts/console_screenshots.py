@@ -13,9 +13,9 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from campaigns import store
+from campaigns.records.db import get_engine
 from campaigns.console import users
-from campaigns.models import Escalation, Severity
+from campaigns.records.models import Escalation, Severity
 from tests.browser import Browser
 from tests.console_server import ConsoleServer
 
@@ -29,7 +29,7 @@ def prepare(source: Path, tmp: Path) -> tuple[str, str]:
     copy = tmp / "screening.db"
     shutil.copy(source, copy)
     url = f"sqlite:///{copy}"
-    with Session(store.get_engine(url)) as session:
+    with Session(get_engine(url)) as session:
         if users.find_user(session, name="supervisor") is None:
             users.add_user(session, name="supervisor", role="supervisor", password=PASSWORD)
         urgent = session.exec(select(Escalation).where(Escalation.severity == Severity.urgent.value)).first()

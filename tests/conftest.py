@@ -8,8 +8,8 @@ import socket
 import pytest
 from sqlmodel import Session, select
 
-from campaigns import store
-from campaigns.models import Escalation, Household, OptOut, Screening
+from campaigns.records.db import get_engine
+from campaigns.records.models import Escalation, Household, OptOut, Screening
 from campaigns.settings import get_settings
 
 _senders = itertools.count(1)
@@ -35,7 +35,7 @@ def db(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path}/screening.db"
     monkeypatch.setenv("SCREENING_DATABASE_URL", url)
     get_settings.cache_clear()
-    yield store.get_engine(url)
+    yield get_engine(url)
     get_settings.cache_clear()
 
 
@@ -143,8 +143,8 @@ def pg_url(pg_server):
     url = pg_server.url(name)
     yield url
     # get_engine is cached: close the pooled connections of the test's engine before forgetting it.
-    store.get_engine(url).dispose()
-    store.get_engine.cache_clear()
+    get_engine(url).dispose()
+    get_engine.cache_clear()
     pg_server.drop_database(name)
 
 
@@ -153,7 +153,7 @@ def pg_db(pg_url, monkeypatch):
     """Like `db`, on PostgreSQL: SCREENING_DATABASE_URL points at a fresh database; yields its engine."""
     monkeypatch.setenv("SCREENING_DATABASE_URL", pg_url)
     get_settings.cache_clear()
-    yield store.get_engine(pg_url)
+    yield get_engine(pg_url)
     get_settings.cache_clear()
 
 
@@ -172,5 +172,5 @@ def live_db(live_server, monkeypatch):
     """The live server's database, also used by this process (the dispatcher, the assertions)."""
     monkeypatch.setenv("SCREENING_DATABASE_URL", live_server.database_url)
     get_settings.cache_clear()
-    yield store.get_engine(live_server.database_url)
+    yield get_engine(live_server.database_url)
     get_settings.cache_clear()

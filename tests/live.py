@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "emulator-auth-token"
 CALLER_ID = "+15005550006"
+BOT_TOKEN = "test-bot-token"
 
 
 def free_port() -> int:
@@ -38,7 +39,8 @@ def start(tmp: Path, *, startup_seconds: float = 180) -> LiveServer:
     url = f"http://127.0.0.1:{port}"
     database_url = f"sqlite:///{tmp}/live.db"
     env = {**os.environ, "SCREENING_DATABASE_URL": database_url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-           "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "SCREENING_PUBLIC_URL": url}
+           "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "SCREENING_PUBLIC_URL": url,
+           "SCREENING_BOT_TOKEN": BOT_TOKEN}
     log = tmp / "serve.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(

@@ -10,8 +10,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from rasa_sdk import Tracker
 from sqlmodel import Session
 
-from campaigns import store
-from campaigns.models import Channel, Household
+from campaigns.records import households as households_records
+from campaigns.records.db import get_engine
+from campaigns.records.households import get_or_create_walk_in
+from campaigns.phones import normalize_phone
+from campaigns.records.contacts import call_context
+from campaigns.records.models import Channel, Household
 from campaigns.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -28,7 +32,7 @@ CHANNELS = {
 }
 # Slots that describe the conversation rather than the answers; set at session start.
 CONTEXT_SLOTS = ("household_id", "contact_name", "household_members", "household_timezone",
-                 "campaign_id", "emergency_number")
+                 "campaign_id", "emergency_number", "screening_rules")
 
 
 def settings() -> Settings:
@@ -36,7 +40,7 @@ def settings() -> Settings:
 
 
 def db_session() -> Session:
-    return Session(store.get_engine(settings().database_url))
+    return Session(get_engine(settings().database_url))
 
 
 def latest_user_event(tracker: Tracker) -> dict:
@@ -73,38 +77,42 @@ def household_zone(tracker: Tracker) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def resolve_household(session: Session, *, sender_id: str, metadata: dict[str, Any]) -> Household:
-    """The household this conversation is about.
+def resolve_session(session: Session, *, sender_id: str, metadata: dict[str, Any]) -> tuple[Household, dict[str, Any]]:
+    """The household this conversation is about, and the campaign context of its attempt.
 
-    A campaign names it in the session metadata; a resident writing in is found by the
-    phone number that is their sender id; an unknown sender becomes a walk-in household.
+    A campaign's conversation names its attempt in the session metadata (set by our channels
+    and the in-process adapter, never by a resident); household, campaign, emergency number
+    and screening rules are read from the attempt. A resident writing in is found by the phone
+    number that is their sender id; an unknown sender becomes a walk-in household.
     """
-    household_id = metadata.get("household_id")
-    if household_id:
-        found = store.find_household(session, household_id=str(household_id))
-        if found:
-            return found
-        log.warning("session metadata names unknown household %r; treating as walk-in", household_id)
+    attempt_id = metadata.get("attempt_id")
+    call = call_context(session, attempt_id=attempt_id) if isinstance(attempt_id, int) else None
+    if call is not None:
+        household = households_records.find_household(session, household_id=call.household_id)
+        if household is not None:
+            return household, call.slots()
+    if attempt_id is not None:
+        log.warning("session metadata names unknown attempt %r; treating as walk-in", attempt_id)
     phone = sender_id if E164.match(sender_id or "") else None
     if phone:
-        phone = store.normalize_phone(phone, region=settings().default_region)
-    return store.get_or_create_walk_in(
-        session, sender_id=sender_id, phone=phone, timezone=settings().default_timezone
-    )
+        phone = normalize_phone(phone, region=settings().default_region)
+    walk_in = get_or_create_walk_in(session, sender_id=sender_id, phone=phone, timezone=settings().default_timezone)
+    return walk_in, {}
 
 
-def context_values(household: Household, metadata: dict[str, Any]) -> dict[str, Any]:
+def context_values(household: Household, campaign: dict[str, Any]) -> dict[str, Any]:
     """Slot values describing the household and campaign of a new session."""
     return {
         "household_id": household.id,
         "contact_name": household.contact_name,
         "household_members": max(household.members or 1, 1),
         "household_timezone": household.timezone,
-        "campaign_id": metadata.get("campaign_id"),
-        "emergency_number": metadata.get("emergency_number") or settings().emergency_number,
+        "campaign_id": campaign.get("campaign_id"),
+        "emergency_number": campaign.get("emergency_number") or settings().emergency_number,
+        "screening_rules": campaign.get("screening_rules"),
     }
 
 
 def find_household(session: Session, tracker: Tracker) -> Optional[Household]:
     household_id = tracker.get_slot("household_id")
-    return store.find_household(session, household_id=household_id) if household_id else None
+    return households_records.find_household(session, household_id=household_id) if household_id else None

@@ -13,8 +13,8 @@ from bot.actions import context
 from bot.actions.recording import record_request, record_screening
 from bot.actions.screening import reset_events
 from bot.assessment import Ending
-from campaigns import store
-from campaigns.models import EscalationKind
+from campaigns.records.households import flag_wrong_number, record_opt_out
+from campaigns.records.models import EscalationKind
 
 
 def _end_form() -> list[dict[str, Any]]:
@@ -37,7 +37,7 @@ class ActionOptOut(Action):
             household = context.find_household(session, tracker)
             already = household.opted_out_at is not None
             if not already:
-                store.record_opt_out(session, household=household, channel=context.channel_of(tracker),
+                record_opt_out(session, household=household, channel=context.channel_of(tracker),
                                      conversation_id=tracker.sender_id, said=_said(tracker))
             session.commit()
         if not already or (state and state["people"]):
@@ -56,7 +56,7 @@ class ActionWrongNumber(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         with context.db_session() as session:
             household = context.find_household(session, tracker)
-            store.flag_wrong_number(session, household=household)
+            flag_wrong_number(session, household=household)
             session.commit()
         record_screening(tracker, state=flow.new_state(), ending=Ending.wrong_number)
         dispatcher.utter_message(response="utter_wrong_number")

@@ -8,9 +8,9 @@ from rasa_sdk import Tracker
 
 from bot.actions import context
 from bot.assessment import Ending, PersonResult, summarize
-from campaigns import store
-from campaigns.escalation import notify_all, raise_escalation
-from campaigns.models import Escalation, EscalationKind, Household, Screening
+from campaigns.records.screenings import add_screening
+from campaigns.records.escalations import notify_all, raise_escalation
+from campaigns.records.models import Escalation, EscalationKind, Household, Outcome, Screening
 
 
 def record_screening(tracker: Tracker, *, state: dict, ending: Ending) -> list[PersonResult]:
@@ -22,7 +22,7 @@ def record_screening(tracker: Tracker, *, state: dict, ending: Ending) -> list[P
         household = context.find_household(session, tracker)
         if household is None:
             raise LookupError(f"conversation {tracker.sender_id} has no household")
-        rules = store.screening_rules(session, campaign_id=tracker.get_slot("campaign_id")) or {}
+        rules = tracker.get_slot("screening_rules") or {}
         results = summarize(
             state, ending=ending, members=household.members or 1,
             fever_threshold_c=rules.get("fever_threshold_c", settings.fever_threshold_c),
@@ -31,7 +31,7 @@ def record_screening(tracker: Tracker, *, state: dict, ending: Ending) -> list[P
         )
         escalations = []
         for result in results:
-            row = store.add_screening(session, screening=_row(tracker, household, result, state, started, finished))
+            row = add_screening(session, screening=_row(tracker, household, result, state, started, finished))
             escalation = _escalate(session, household, result, row, tracker.sender_id)
             if escalation is not None:
                 escalations.append(escalation)
@@ -66,7 +66,7 @@ def _row(tracker: Tracker, household: Household, result: PersonResult, state: di
         urgent=result.urgent,
         reason=result.reason,
         reported_by_contact=result.reported_by_contact,
-        outcome=result.outcome,
+        outcome=Outcome(result.outcome).value,
         callback_at=datetime.fromisoformat(callback["at"]) if callback.get("at") else None,
     )
 

@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import flow
+from bot import flow, questions
 from bot.actions import context
 from bot.actions.recording import record_screening
 from bot.assessment import Ending, PersonResult
@@ -75,11 +75,8 @@ class AskQuestion(Action, abc.ABC):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         state = tracker.get_slot("screening") or flow.new_state()
         reask = state.get("reask") or {}
-        response = f"utter_ask_{self.question}"
-        if reask.get("question") == self.question:
-            response = f"utter_reask_{self.question}"
-            if reask.get("why") == "implausible":
-                response = f"utter_reask_{self.question.removeprefix('other_')}_implausible"
+        again = reask.get("question") == self.question
+        response = questions.response_for(self.question, reask=again, implausible=reask.get("why") == "implausible")
         dispatcher.utter_message(response=response, **prompt_values(tracker, state, self.question))
         return []
 

@@ -19,8 +19,8 @@ class ActionSessionStart(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         metadata = tracker.get_slot("session_started_metadata") or {}
         with context.db_session() as session:
-            household = context.resolve_household(session, sender_id=tracker.sender_id, metadata=metadata)
-            values = context.context_values(household, metadata)
+            household, campaign = context.resolve_session(session, sender_id=tracker.sender_id, metadata=metadata)
+            values = context.context_values(household, campaign)
             session.commit()
         events = [SessionStarted(), SlotSet("session_started_metadata", metadata)]
         events += [SlotSet(name, value) for name, value in values.items()]

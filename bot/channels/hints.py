@@ -13,6 +13,8 @@ by the response name the bot sent (`message["utter_action"]`) with `hints_for`.
 
 from __future__ import annotations
 
+from bot.questions import question_of
+
 _DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _TENS = {3: "thirty", 4: "forty"}
 
@@ -80,22 +82,7 @@ HINTS: dict[str, str] = {
     "other_symptoms": _join(_SYMPTOMS),
 }
 
-_PREFIXES = ("utter_ask_", "utter_reask_")
-_SUFFIX = "_implausible"
-
-
-def question_of(response_name: str | None) -> str | None:
-    """The question a bot response asks ("utter_reask_temperature_implausible" -> "temperature"), else None."""
-    if not response_name:
-        return None
-    for prefix in _PREFIXES:
-        if response_name.startswith(prefix):
-            question = response_name.removeprefix(prefix).removesuffix(_SUFFIX)
-            return question if question in HINTS else None
-    return None
-
 
 def hints_for(response_name: str | None) -> str | None:
     """The `<Gather hints>` value for a bot response, or None when it asks no question."""
-    question = question_of(response_name)
-    return HINTS[question] if question else None
+    return HINTS.get(question_of(response_name) or "")

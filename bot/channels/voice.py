@@ -1,9 +1,10 @@
 """Outbound voice calls through Twilio: the Rasa input channel `voice`.
 
-Unlike Rasa's `twilio_voice`, the conversation id comes from the campaign (the household
-and the attempt, in the webhook URL the dispatcher gave Twilio), never from `From`, which
-is our own number; the conversation starts when the call is answered, not when it rings.
-Every webhook checks X-Twilio-Signature and answers 403 when it does not match.
+Unlike Rasa's `twilio_voice`, a call is known by the signed attempt reference in the webhook
+URL the dispatcher gave Twilio (`ref`), never by `From`, which is our own number. Household,
+campaign, language, voice and machine message are looked up from the attempt, server side.
+The conversation starts when the call is answered, not when it rings. Every webhook checks
+X-Twilio-Signature and answers 403 when it does not match.
 
 Routes, under /webhooks/voice/:
 - answer: Twilio fetches it when the call is answered (AnsweredBy tells a machine apart).
@@ -14,16 +15,18 @@ Routes, under /webhooks/voice/:
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Optional
 
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import twiml
+from bot.channels.conversation import MessageHandler, Reply, converse, hang_up, last_question
 from bot.channels.hints import hints_for
-from bot.channels.webhooks import (Handler, MessageHandler, Reply, TwilioChannel, carrier_event, converse, hang_up,
-                                   is_question, query, xml)
+from bot.channels.storage import carrier_event, context_of
+from bot.channels.twilio_base import Handler, TwilioChannel, query, xml
+from campaigns.records.contacts import CallContext
 
 log = logging.getLogger(__name__)
 
@@ -49,85 +52,86 @@ class VoiceInput(TwilioChannel):
         return {"answer": self.answer, "gather": self.gather, "status": self.status}
 
     def problem(self, request: Request, handler: Handler) -> Optional[str]:
-        if handler != self.status and not query(request).get("conversation"):
-            # Only a URL we did not make lacks it: the dispatcher names every call's conversation.
-            return "the webhook URL names no conversation"
+        # Only a URL we did not make lacks it: the dispatcher names every call's attempt.
+        if self.config.attempt_of(request) is None:
+            return "the webhook URL names no attempt"
+        if not (query(request).get("tries") or "0").isdigit():
+            return "tries must be a whole number"
         return None
+
+    async def _context(self, request: Request) -> Optional[CallContext]:
+        return await context_of(self.config.attempt_of(request))
 
     # --- the call is answered ----------------------------------------------------------
     async def answer(self, request: Request, fields: dict[str, str], on_new_message: MessageHandler) -> HTTPResponse:
-        args = query(request)
-        speaker = twiml.Speaker(args.get("lang") or "en", args.get("voice"))
+        call = await self._context(request)
+        if call is None:
+            return response.text("no such call", status=404)
+        speaker = twiml.Speaker(call.language, call.voice)
         if fields.get("AnsweredBy") in MACHINES:
-            message = args.get("machine_message")
-            await carrier_event(attempt_id=args.get("attempt"), status="machine", carrier_ref=fields.get("CallSid", ""),
+            message = call.machine_message
+            await carrier_event(attempt_id=call.attempt_id, status="machine", carrier_ref=fields.get("CallSid", ""),
                                 detail=f"answering machine ({fields['AnsweredBy']}): "
                                        + ("message left" if message else "hung up"))
             return xml(twiml.hang_up([message] if message else [], speaker=speaker))
-        metadata = {"household_id": args.get("household"), "campaign_id": args.get("campaign"),
-                    "emergency_number": args.get("emergency")}
-        return await self._turn(on_new_message, args["conversation"], "/greet", speaker, metadata=metadata)
+        return await self._turn(on_new_message, call, "/greet", speaker)
 
     # --- an answer, or silence ---------------------------------------------------------
     async def gather(self, request: Request, fields: dict[str, str], on_new_message: MessageHandler) -> HTTPResponse:
+        call = await self._context(request)
+        if call is None:
+            return response.text("no such call", status=404)
         args = query(request)
-        speaker = twiml.Speaker(args.get("lang") or "en", args.get("voice"))
+        speaker = twiml.Speaker(call.language, call.voice)
         said = (fields.get("SpeechResult") or "").strip() or (fields.get("Digits") or "").strip().rstrip("#")
         if said:
-            return await self._turn(on_new_message, args["conversation"], said, speaker)
+            return await self._turn(on_new_message, call, said, speaker)
         tries = int(args.get("tries") or 0) + 1
+        agent = getattr(request.app.ctx, "agent", None)
         if tries > MAX_REPROMPTS:
-            await hang_up(request, args["conversation"])
+            await hang_up(agent, call.conversation_id)
             return xml(twiml.hang_up([NEVER_HEARD], speaker=speaker))
-        question = await _last_question(request, args["conversation"])
+        question = await last_question(agent, call.conversation_id)
         texts = [NOT_HEARD, question] if question else [NOT_HEARD]
-        action = self._gather_url(args["conversation"], speaker, args.get("question"), tries)
+        action = self._gather_url(call, args.get("question"), tries)
         return xml(twiml.ask(texts, action=action, speaker=speaker, hints=hints_for(args.get("question"))))
 
-    async def _turn(self, on_new_message: MessageHandler, conversation: str, text: str, speaker: twiml.Speaker,
-                    metadata: Optional[dict[str, Any]] = None) -> HTTPResponse:
+    async def _turn(self, on_new_message: MessageHandler, call: CallContext, text: str,
+                    speaker: twiml.Speaker) -> HTTPResponse:
         try:
-            reply = await converse(on_new_message, channel="voice", conversation_id=conversation, text=text,
-                                   metadata=metadata)
+            reply = await converse(on_new_message, channel="voice", conversation_id=call.conversation_id, text=text,
+                                   metadata={"attempt_id": call.attempt_id})
         except Exception:  # the resident hears an apology; the call ends with nothing recorded and is retried
-            log.exception("voice conversation %s: the bot failed", conversation)
+            log.exception("voice conversation %s: the bot failed", call.conversation_id)
             return xml(twiml.hang_up([TECHNICAL_FAULT], speaker=speaker))
-        return xml(self._say(reply, conversation, speaker))
+        return xml(self._say(reply, call, speaker))
 
-    def _say(self, reply: Reply, conversation: str, speaker: twiml.Speaker) -> str:
-        if reply.question is None:  # the bot has closed the conversation
+    def _say(self, reply: Reply, call: CallContext, speaker: twiml.Speaker) -> str:
+        if reply.asked_with is None:  # the bot has closed the conversation
             return twiml.hang_up(reply.texts, speaker=speaker)
-        action = self._gather_url(conversation, speaker, reply.question, 0)
-        return twiml.ask(reply.texts, action=action, speaker=speaker, hints=hints_for(reply.question))
+        action = self._gather_url(call, reply.asked_with, 0)
+        return twiml.ask(reply.texts, action=action, speaker=speaker, hints=hints_for(reply.asked_with))
 
-    def _gather_url(self, conversation: str, speaker: twiml.Speaker, question: Optional[str], tries: int) -> str:
-        return self.config.url("/webhooks/voice/gather", conversation=conversation, lang=speaker.language,
-                               voice=speaker.voice, question=question, tries=tries or None)
+    def _gather_url(self, call: CallContext, question: Optional[str], tries: int) -> str:
+        return self.config.url("/webhooks/voice/gather", ref=self.config.ref(call.attempt_id), question=question,
+                               tries=tries or None)
 
     # --- call progress -----------------------------------------------------------------
     async def status(self, request: Request, fields: dict[str, str], on_new_message: MessageHandler) -> HTTPResponse:
-        args = query(request)
+        attempt_id = self.config.attempt_of(request)
         twilio_status = fields.get("CallStatus", "")
         if twilio_status not in CALL_STATUSES:
             return response.text(f"unknown CallStatus {twilio_status!r}", status=400)
         status = CALL_STATUSES[twilio_status]
         if status == "completed" and fields.get("AnsweredBy") in MACHINES:
             status = "machine"
-        elif status == "completed" and args.get("conversation"):
+        elif status == "completed":
             # Keep what was said before the line went dead, before the dispatcher sees the end.
-            await hang_up(request, args["conversation"])
+            call = await context_of(attempt_id)
+            if call is not None:
+                await hang_up(getattr(request.app.ctx, "agent", None), call.conversation_id)
         if status is not None:
             detail = f"Twilio: {twilio_status}" + (f" (error {fields['ErrorCode']})" if fields.get("ErrorCode") else "")
-            await carrier_event(attempt_id=args.get("attempt"), status=status,
+            await carrier_event(attempt_id=attempt_id, status=status,
                                 carrier_ref=fields.get("CallSid", ""), detail=detail)
         return response.empty()
-
-
-async def _last_question(request: Request, conversation: str) -> Optional[str]:
-    """The question the bot asked last, to repeat it after silence."""
-    agent = getattr(request.app.ctx, "agent", None)
-    tracker = await agent.tracker_store.retrieve(conversation) if agent else None
-    for event in reversed(tracker.events if tracker else []):
-        if getattr(event, "text", None) and is_question((getattr(event, "metadata", None) or {}).get("utter_action")):
-            return event.text
-    return None

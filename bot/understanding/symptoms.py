@@ -31,7 +31,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from campaigns.vocabulary import RED_FLAG_CODES, SYMPTOM_CODES  # noqa: F401 (re-exported)
+from campaigns.records.vocabulary import RED_FLAG_CODES, SYMPTOM_CODES  # noqa: F401 (re-exported)
 
 MAX_INPUT_CHARS = 10_000  # longer input is truncated; real answers are far shorter
 

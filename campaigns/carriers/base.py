@@ -6,10 +6,10 @@ reports back through `on_status`, exactly as Twilio's status callbacks do.
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any, Awaitable, Callable, Optional
+from typing import Awaitable, Callable, Optional, Protocol
 
 
 class CallStatus(str, Enum):
@@ -37,10 +37,6 @@ class Contact:
     channel: str  # voice | sms | chat_link
     conversation_id: str  # tied to the household and the attempt, never to a phone number
     caller_id: Optional[str] = None
-    language: str = "en"
-    metadata: dict[str, Any] = field(default_factory=dict)  # the conversation's session metadata
-    voice: Optional[str] = None  # the campaign's text-to-speech voice
-    machine_message: Optional[str] = None  # what to leave on an answering machine; None: hang up
 
 
 @dataclass(frozen=True)
@@ -54,6 +50,29 @@ class StatusEvent:
 
 
 StatusHandler = Callable[[StatusEvent], Awaitable[None]]
+
+
+class BotReply(Protocol):
+    """What the bot answered: its texts, in order, and the question it now waits an answer to,
+    by name ("temperature"), or None when it closed the conversation."""
+
+    texts: list[str]
+    question: Optional[str]
+
+
+class BotClient(Protocol):
+    """The one way carriers reach the bot: in-process in dry runs and tests (bot.inprocess),
+    over HTTP to the Rasa server's `outreach` channel live (carriers.bot_http). The bot looks
+    up everything else (household, campaign, language) from the attempt."""
+
+    async def open(self, contact: Contact, *, channel: str, now: Optional[datetime] = None) -> BotReply:
+        """Start the attempt's conversation: the bot greets. `now` is honoured on a dry run's clock only."""
+
+    async def say(self, contact: Contact, text: str, *, channel: str, now: Optional[datetime] = None) -> BotReply:
+        """One resident message in the attempt's conversation."""
+
+    async def close(self, attempt_id: int, conversation_id: str) -> bool:
+        """Close a conversation the resident left, keeping what was answered; False if none was open."""
 
 
 class CarrierError(Exception):
@@ -82,7 +101,7 @@ class Carrier(abc.ABC):
     async def send_sms(self, *, to: str, body: str, from_: Optional[str] = None) -> str:
         """Send one text message, for example a supervisor's alert."""
 
-    async def end_conversation(self, conversation_id: str) -> None:
+    async def end_conversation(self, attempt_id: int, conversation_id: str) -> None:
         """Close a conversation the resident left, keeping what they answered; nothing by default."""
 
     async def close(self) -> None:

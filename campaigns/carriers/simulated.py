@@ -11,21 +11,13 @@ import itertools
 import logging
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any, Optional, Protocol
+from typing import Optional
 
-from campaigns.carriers.base import Carrier, CallStatus, Contact, StatusEvent, StatusHandler
-from campaigns.simulation import Answerer, SimResident, question_of
+from campaigns.carriers.base import BotClient, Carrier, CallStatus, Contact, StatusEvent, StatusHandler
+from campaigns.carriers.residents import Answerer, SimResident
 
 log = logging.getLogger(__name__)
 MAX_TURNS = 40  # a conversation this long is stuck: the call is hung up
-
-
-class BotClient(Protocol):
-    """What the simulated carrier needs of the bot: one resident message in, replies out,
-    each reply as (text, the name of the response it came from, or None)."""
-
-    async def exchange(self, sender_id: str, text: str, *, channel: str,
-                       metadata: dict[str, Any]) -> list[tuple[str, Optional[str]]]: ...
 
 
 @dataclass(frozen=True)
@@ -88,21 +80,26 @@ class SimulatedCarrier(Carrier):
 
     async def _answered(self, contact: Contact, ref: str, resident: SimResident) -> None:
         await self._report(contact, CallStatus.in_progress, ref, None)
-        await self._turn(contact, ref, Answerer(resident), "/greet", 0)
+        await self._turn(contact, ref, Answerer(resident), None, 0)
 
-    async def _turn(self, contact: Contact, ref: str, answerer: Answerer, text: str, turn: int) -> None:
-        """One exchange; the next is scheduled a turn later, so calls overlap as they would live."""
-        metadata = {**contact.metadata, "now": self.clock.now().isoformat()}
+    async def _turn(self, contact: Contact, ref: str, answerer: Answerer, text: Optional[str], turn: int) -> None:
+        """One exchange (the opening when `text` is None); the next is scheduled a turn later, so
+        calls overlap as they would live."""
+        now = self.clock.now()
         try:
-            replies = await self.bot.exchange(contact.conversation_id, text, channel="simulated", metadata=metadata)
+            if text is None:
+                reply = await self.bot.open(contact, channel="simulated", now=now)
+            else:
+                reply = await self.bot.say(contact, text, channel="simulated", now=now)
         except Exception as exc:  # the call drops; the dispatcher retries it
             log.error("simulated call %s: the bot failed: %s", ref, exc)
             await self._report(contact, CallStatus.failed, ref, f"the bot failed: {type(exc).__name__}")
             return
-        question = next((q for q in (question_of(r) for _, r in reversed(replies)) if q), None)
+        question = reply.question
         if question is None or turn >= MAX_TURNS:
             self._later(self.timings.turn, contact, CallStatus.completed, ref,
                         None if question is None else "hung up: the conversation did not end")
             return
         self.clock.call_at(self.clock.now() + timedelta(seconds=self.timings.turn), self._turn,
                            contact, ref, answerer, answerer.answer(question), turn + 1)
+

@@ -1,12 +1,14 @@
 """The Twilio carrier: places calls and sends texts with Twilio's REST API (twilio 8.2, async).
 
 Twilio's webhooks (answers, status callbacks, replies) go to the Rasa server's `voice` and
-`sms` channels, which queue statuses in `carrier_events` for the dispatchers. What this
-carrier learns itself (a refused request, error 21610) it reports through `on_status`.
+`sms` channels, which queue statuses in `carrier_events` for the dispatchers. Every webhook
+URL carries only the attempt's signed reference. A text conversation is opened through the
+bot interface (over HTTP, the Rasa server's `outreach` channel) and its first texts are sent
+from here. What this carrier learns itself (a refused request, error 21610) it reports
+through `on_status`.
 """
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any, Optional
 from urllib.parse import urlencode
@@ -14,12 +16,13 @@ from urllib.parse import urlencode
 import aiohttp
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
-from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from campaigns.carriers.base import Carrier, CarrierError, CallStatus, Contact, StatusEvent, StatusHandler
+from campaigns.carriers.base import BotClient, Carrier, CarrierError, CallStatus, Contact, StatusEvent, StatusHandler
+from campaigns.carriers.bot_http import HttpBot
+from campaigns.records.contacts import sign_attempt
 from campaigns.settings import Settings, get_settings
-from campaigns.store import mask_phone
+from campaigns.phones import mask_phone
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +30,7 @@ TWILIO_API = "https://api.twilio.com"
 UNSUBSCRIBED = 21610  # Twilio: the recipient texted STOP; nothing may be sent to them
 CALL_EVENTS = ["initiated", "ringing", "answered", "completed"]
 REQUIRED = {"twilio_account_sid": "TWILIO_ACCOUNT_SID", "twilio_auth_token": "TWILIO_AUTH_TOKEN",
-            "public_url": "SCREENING_PUBLIC_URL"}
+            "public_url": "SCREENING_PUBLIC_URL", "bot_token": "SCREENING_BOT_TOKEN"}
 
 
 class TwilioConfigError(CarrierError):
@@ -57,7 +60,8 @@ class TwilioCarrier(Carrier):
     name = "twilio"
     outlives_dispatcher = True  # calls run at Twilio; their statuses reach the Rasa server
 
-    def __init__(self, on_status: StatusHandler, *, clock, settings: Optional[Settings] = None) -> None:
+    def __init__(self, on_status: StatusHandler, *, clock, settings: Optional[Settings] = None,
+                 bot: Optional[BotClient] = None) -> None:
         super().__init__(on_status)
         self.clock = clock
         self.settings = settings or get_settings()
@@ -67,7 +71,7 @@ class TwilioCarrier(Carrier):
         self.token = self.settings.twilio_auth_token.get_secret_value()
         self.public = self.settings.public_url
         self._client: Optional[Client] = None
-        self._http: Optional[aiohttp.ClientSession] = None
+        self.bot = bot or HttpBot(self.settings.rasa_url, self.settings.bot_token.get_secret_value())
 
     def client(self) -> Client:
         """Made on first use, inside the running event loop (aiohttp needs one)."""
@@ -79,11 +83,8 @@ class TwilioCarrier(Carrier):
     # --- voice -----------------------------------------------------------------------
     async def place_call(self, contact: Contact) -> str:
         caller = self._caller(contact)
-        answer = self._url("/webhooks/voice/answer", conversation=contact.conversation_id,
-                           household=contact.household_id, campaign=contact.metadata.get("campaign_id"),
-                           emergency=contact.metadata.get("emergency_number"), attempt=contact.attempt_id,
-                           lang=contact.language, voice=contact.voice, machine_message=contact.machine_message)
-        status = self._url("/webhooks/voice/status", attempt=contact.attempt_id, conversation=contact.conversation_id)
+        answer = self._url("/webhooks/voice/answer", contact)
+        status = self._url("/webhooks/voice/status", contact)
         try:
             call = await self.client().calls.create_async(
                 to=contact.to, from_=caller, url=answer, method="POST", status_callback=status,
@@ -101,8 +102,8 @@ class TwilioCarrier(Carrier):
         """The bot greets through the `sms` channel; its texts are sent from here, one by one."""
         if contact.channel != "sms":
             raise CarrierError(f"the Twilio carrier cannot open a {contact.channel} conversation")
-        texts = await self._opening(contact)
-        status = self._url("/webhooks/sms/status", attempt=contact.attempt_id)
+        texts = (await self.bot.open(contact, channel="sms")).texts
+        status = self._url("/webhooks/sms/status", contact)
         refs = []
         for text in texts:
             try:
@@ -116,37 +117,8 @@ class TwilioCarrier(Carrier):
                 raise CarrierError(_refused("text", contact.to, error)) from None
         return refs[0] if refs else ""
 
-    async def _opening(self, contact: Contact) -> list[str]:
-        """Ask the Rasa server to open the conversation; the bot's first texts come back."""
-        body = await self._rasa("/webhooks/sms/start", {
-            "conversation": contact.conversation_id, "household": contact.household_id,
-            "attempt": str(contact.attempt_id), "campaign": contact.metadata.get("campaign_id") or "",
-            "emergency": contact.metadata.get("emergency_number") or ""})
-        return [text for text in body.get("messages", []) if text]
-
-    async def end_conversation(self, conversation_id: str) -> None:
-        await self._rasa("/webhooks/sms/end", {"conversation": conversation_id})
-
-    async def _rasa(self, path: str, fields: dict[str, str]) -> dict:
-        """POST to one of the Rasa server's SMS channel routes, signed with the auth token like
-        Twilio's webhooks (the channel checks signatures on the public URL)."""
-        signed = f"{self.public}{path}"
-        headers = {"X-Twilio-Signature": RequestValidator(self.token).compute_signature(signed, fields)}
-        if self._http is None:
-            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-        try:
-            async with self._http.post(f"{self.settings.rasa_url}{path}", data=fields, headers=headers) as response:
-                text = await response.text()
-        except (aiohttp.ClientError, OSError) as error:
-            raise CarrierError(f"the Rasa server at {self.settings.rasa_url} could not be reached: "
-                               f"{type(error).__name__}") from None
-        try:
-            body = json.loads(text)
-        except ValueError:
-            body = {"error": text[:200]}
-        if response.status != 200:
-            raise CarrierError(f"the Rasa server refused {path}: HTTP {response.status} {body.get('error', '')}".strip())
-        return body
+    async def end_conversation(self, attempt_id: int, conversation_id: str) -> None:
+        await self.bot.close(attempt_id, conversation_id)
 
     async def send_sms(self, *, to: str, body: str, from_: Optional[str] = None) -> str:
         try:
@@ -168,15 +140,15 @@ class TwilioCarrier(Carrier):
             raise CarrierError("no caller id: set caller_id in the campaign or TWILIO_CALLER_ID")
         return caller
 
-    def _url(self, path: str, **query: Any) -> str:
-        query = {key: value for key, value in query.items() if value not in (None, "")}
-        return f"{self.public}{path}?{urlencode(query)}"
+    def _url(self, path: str, contact: Contact) -> str:
+        """One of our webhooks, naming the attempt by its signed reference and nothing else."""
+        return f"{self.public}{path}?{urlencode({'ref': sign_attempt(contact.attempt_id, key=self.token)})}"
 
     async def close(self) -> None:
         if self._client is not None:
             await self._client.http_client.close()
-        if self._http is not None:
-            await self._http.close()
+        if isinstance(self.bot, HttpBot):
+            await self.bot.close_session()
 
 
 def _refused(what: str, to: str, error: TwilioRestException) -> str:

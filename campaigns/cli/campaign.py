@@ -8,10 +8,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from campaigns import lifecycle, status
-from campaigns.campaign_file import CampaignFileError, CampaignSpec, load_campaign, spec_from_json
+from campaigns.outreach import lifecycle
+from campaigns.records import progress
+from campaigns.outreach.campaign_file import CampaignFileError, CampaignSpec, load_campaign, spec_from_json
 from campaigns.cli.common import Subparsers, db_reason, engine, fail, plural
-from campaigns.models import Campaign, Household
+from campaigns.records.models import Campaign, Household
 
 
 def add(commands: Subparsers) -> None:
@@ -102,7 +103,7 @@ def run_status(args: argparse.Namespace) -> int:
 def print_progress(session: Session, campaign: Campaign, spec: CampaignSpec) -> None:
     cps = spec.pacing.calls_per_second
     print(f"campaign {campaign.id} ({campaign.status}), pacing {cps:g} calls/s")
-    rounds = status.round_progress(session, campaign_id=campaign.id)
+    rounds = progress.round_progress(session, campaign_id=campaign.id)
     if not rounds:
         print("  no round planned yet: rounds are planned up to 12 hours ahead by `screening run`")
         return
@@ -122,10 +123,10 @@ def _household(session: Session, household_id: str, campaign_id: str | None) -> 
     if household is None:
         return fail(f"no household {household_id!r}")
     print(f"household {household.id} ({household.timezone}, {plural(household.members, 'member')})")
-    standing = status.why_not_contacted(household, None)
+    standing = progress.why_not_contacted(household, None)
     if standing:
         print(f"  not contacted: {standing}")
-    log = status.household_log(session, household_id=household_id, campaign_id=campaign_id)
+    log = progress.household_log(session, household_id=household_id, campaign_id=campaign_id)
     if not log:
         print("  no attempt yet" + ("" if standing else ": its rounds are not planned yet, "
                                     "or no campaign selects it"))

@@ -13,7 +13,7 @@ from typing import Optional
 import sqlalchemy as sa
 from pydantic import ValidationError
 
-from campaigns import store
+from campaigns.records.db import get_engine
 from campaigns.settings import get_settings
 
 Subparsers = argparse._SubParsersAction
@@ -31,7 +31,7 @@ def engine() -> Optional[sa.engine.Engine]:
 
 def engine_for(url: str, *, name: str) -> Optional[sa.engine.Engine]:
     try:
-        return store.get_engine(url)
+        return get_engine(url)
     except sa.exc.ArgumentError:
         # The message would repeat the URL, and with it any password.
         fail(f"{name} is not a valid database URL")

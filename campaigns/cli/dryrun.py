@@ -13,12 +13,14 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from campaigns import dryrun, export, store
-from campaigns.campaign_file import CampaignFileError, load_campaign
+from campaigns.outreach import dryrun
+from campaigns.records import export
+from campaigns.records.db import get_engine
+from campaigns.outreach.campaign_file import CampaignFileError, load_campaign
 from campaigns.cli.common import Subparsers, engine_for, fail, load_bot, plural
-from campaigns.household_import import HouseholdFileError, import_households
+from campaigns.household_lists.importer import HouseholdFileError, import_households
 from campaigns.settings import get_settings
-from campaigns.simulation import PopulationError
+from campaigns.carriers.residents import PopulationError
 
 MARKER = ".dry-run"  # beside a database a dry run wrote, so the next one may replace it
 
@@ -78,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{plural(report.rejected, 'population row')} rejected, see {args.out / 'population.rejects.csv'}")
     bot = load_bot()
     # Each escalation is counted in the summary and written to escalations.csv, not logged.
-    logging.getLogger("campaigns.escalation").setLevel(logging.ERROR)
+    logging.getLogger("campaigns.records.escalations").setLevel(logging.ERROR)
     try:
         summary, _ = asyncio.run(dryrun.run(db, spec=spec, source=str(args.file), residents=residents, bot=bot,
                                             progress=not args.quiet))
@@ -106,7 +108,7 @@ def _prepare_out(out: Path, database: Path) -> str | None:
     if database.exists() and not marker.exists():
         return (f"{database} exists and was not written by a dry run; choose another --out "
                 "so a live database is never replaced")
-    store.get_engine.cache_clear()  # an engine cached for the old file must not outlive it
+    get_engine.cache_clear()  # an engine cached for the old file must not outlive it
     for path in (database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")):
         path.unlink(missing_ok=True)
     marker.write_text("written by `screening campaign dry-run`; the next dry run may replace this folder's database\n")

@@ -7,7 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from campaigns import export
+from campaigns.records import export
 from campaigns.cli.common import Subparsers, db_reason, engine, fail, plural
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 
 from campaigns.cli.common import Subparsers, db_reason, engine, fail, plural
-from campaigns.household_import import HouseholdFileError, ImportReport, import_households
+from campaigns.household_lists.importer import HouseholdFileError, ImportReport, import_households
 from campaigns.settings import get_settings
 
 SHOWN_REJECTS = 20  # on the terminal; the rejects file has them all

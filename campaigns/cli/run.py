@@ -11,11 +11,11 @@ from campaigns.carriers import CARRIERS
 from campaigns.carriers.simulated import SimulatedCarrier, Timings
 from campaigns.carriers.twilio import TwilioCarrier, missing_settings
 from campaigns.cli.common import Subparsers, engine, fail, load_bot
-from campaigns.clock import RealClock
-from campaigns.dispatcher import Dispatcher
-from campaigns.household_import import HouseholdFileError
+from campaigns.outreach.clock import RealClock
+from campaigns.outreach.dispatcher import Dispatcher
+from campaigns.household_lists.importer import HouseholdFileError
 from campaigns.settings import get_settings
-from campaigns.simulation import PopulationError
+from campaigns.carriers.residents import PopulationError
 
 # Dispatchers tick (and beat) once a second; a peer must get a few beats in before it is
 # declared dead, or a live one's calls are taken back and dialled twice.
@@ -29,7 +29,7 @@ def add(commands: Subparsers) -> None:
                     "until Ctrl-C or SIGTERM. Safe to restart at any moment.")
     parser.add_argument("--carrier", choices=sorted(CARRIERS), default="simulated",
                         help="who places the calls: simulated, or twilio (needs TWILIO_ACCOUNT_SID, "
-                             "TWILIO_AUTH_TOKEN and SCREENING_PUBLIC_URL; default: simulated)")
+                             "TWILIO_AUTH_TOKEN, SCREENING_PUBLIC_URL and SCREENING_BOT_TOKEN; default: simulated)")
     parser.add_argument("--population", type=Path, metavar="FILE.csv",
                         help="simulated carrier only: how residents pick up and answer")
     parser.add_argument("--sim-speed", type=float, default=1.0, metavar="F",
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             residents = {}
             if args.population:
-                from campaigns.dryrun import load_population
+                from campaigns.outreach.dryrun import load_population
 
                 residents = load_population(args.population, region=settings.default_region,
                                             default_timezone=settings.default_timezone)
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         def carrier(dispatcher):
             return TwilioCarrier(dispatcher.on_status, clock=clock, settings=settings)
     dispatcher = Dispatcher(db, carrier=carrier, clock=clock, stale_after=timedelta(seconds=args.stale_after))
-    from campaigns import scheduler
+    from campaigns.outreach import scheduler
 
     asyncio.run(scheduler.serve(dispatcher))
     return 0

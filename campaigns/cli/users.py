@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from campaigns.cli.common import Subparsers, engine, fail
 from campaigns.console import users
-from campaigns.models import Role, User
+from campaigns.records.models import Role, User
 
 
 def add(commands: Subparsers) -> None:

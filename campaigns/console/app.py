@@ -2,21 +2,19 @@
 /api/openapi.json), sessions in a signed cookie, CSRF tokens on every form."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Optional
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from campaigns import store
-from campaigns.console.deps import LoginRequired, csrf_token
+from campaigns.records.db import get_engine
+from campaigns.console.deps import LoginRequired
+from campaigns.console.rendering import render
 from campaigns.settings import Settings, get_settings
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 SESSION_HOURS = 12
 
 
@@ -29,7 +27,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="screening_console",
                        max_age=SESSION_HOURS * 3600, same_site="lax",
                        https_only=settings.environment == "production")
-    app.state.engine = store.get_engine(settings.database_url)
+    app.state.engine = get_engine(settings.database_url)
     app.state.settings = settings
     _handlers(app)
     from campaigns.console import pages_audit, pages_auth, pages_campaigns, pages_escalations, pages_households, \
@@ -42,16 +40,6 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
             app.include_router(module.api, prefix="/api/v1")
     return app
 
-
-def render(request: Request, template: str, status_code: int = 200, **context):
-    """A page, with what every page needs: the user, the CSRF token, a flash message."""
-    context.update(request=request, user=getattr(request.state, "user", None), csrf_token=csrf_token(request),
-                   flash=request.session.pop("flash", None))
-    return TEMPLATES.TemplateResponse(template, context, status_code=status_code)
-
-
-def flash(request: Request, message: str) -> None:
-    request.session["flash"] = message
 
 
 def _handlers(app: FastAPI) -> None:

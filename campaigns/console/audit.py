@@ -5,7 +5,7 @@ from typing import Optional
 
 from sqlmodel import Session
 
-from campaigns.models import AuditEntry, User
+from campaigns.records.models import AuditEntry, User
 
 
 def record(session: Session, *, user: User, action: str, target: str = "", detail: Optional[str] = None) -> None:

@@ -8,7 +8,7 @@ from fastapi import Depends, HTTPException, Request
 from sqlmodel import Session, select
 
 from campaigns.console import security
-from campaigns.models import ROLE_RANK, ApiToken, Role, User, utcnow
+from campaigns.records.models import ROLE_RANK, ApiToken, Role, User, utcnow
 
 
 class LoginRequired(Exception):

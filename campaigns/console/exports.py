@@ -1,6 +1,6 @@
 """The results table: filters, keyset pages for the console, and streamed CSV / XLSX exports.
 
-Exports use the columns, cells and order of `campaigns.export` (so a console CSV equals
+Exports use the columns, cells and order of `campaigns.records.export` (so a console CSV equals
 `screening export` for the same filters) and read rows in batches: memory stays flat
 whatever the size of the table.
 """
@@ -18,8 +18,8 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlmodel import Session
 
-from campaigns import export
-from campaigns.models import Campaign, Channel, Household, Outcome, Screening
+from campaigns.records import export
+from campaigns.records.models import Campaign, Channel, Household, Outcome, Screening
 
 BATCH_ROWS = 2000  # rows per database fetch and per CSV chunk
 SHEET_ROWS = 1_048_576  # Excel's rows per sheet; each sheet repeats the header row

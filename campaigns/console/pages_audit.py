@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
-from campaigns.console.app import render
+from campaigns.console.rendering import render
 from campaigns.console.deps import get_session, require
-from campaigns.models import AuditEntry, Role, User
+from campaigns.records.models import AuditEntry, Role, User
 
 router = APIRouter()
 api = APIRouter(tags=["audit"])

@@ -6,9 +6,9 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from campaigns.console import audit, users
-from campaigns.console.app import flash, render
+from campaigns.console.rendering import flash, render
 from campaigns.console.deps import check_csrf, current_user, get_session
-from campaigns.models import User, utcnow
+from campaigns.records.models import User, utcnow
 
 router = APIRouter()
 

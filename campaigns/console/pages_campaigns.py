@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from campaigns.console import charts, progress
-from campaigns.console.app import render
+from campaigns.console.rendering import render
 from campaigns.console.deps import current_user, get_session
-from campaigns.models import CampaignStatus, User
+from campaigns.records.models import CampaignStatus, User
 
 router = APIRouter()
 api = APIRouter(tags=["campaigns"])

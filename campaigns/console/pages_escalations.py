@@ -13,10 +13,10 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from campaigns.console import audit, queue
-from campaigns.console.app import TEMPLATES, flash, render
+from campaigns.console.rendering import TEMPLATES, flash, render
 from campaigns.console.deps import check_csrf, csrf_token, current_user, get_session, require
 from campaigns.console.queue import QueueError, QueueFilter, StatusFilter
-from campaigns.models import ROLE_RANK, EscalationKind, Role, Severity, User, utcnow
+from campaigns.records.models import ROLE_RANK, EscalationKind, Role, Severity, User, utcnow
 
 router = APIRouter()
 api = APIRouter(tags=["escalations"])

@@ -11,12 +11,12 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
-from campaigns import status
+from campaigns.records import progress
 from campaigns.console import audit
-from campaigns.console.app import render
+from campaigns.console.rendering import render
 from campaigns.console.deps import current_user, get_session
-from campaigns.models import ROLE_RANK, Attempt, Escalation, Household, OptOut, Role, Screening, User
-from campaigns.store import mask_phone
+from campaigns.records.models import ROLE_RANK, Attempt, Escalation, Household, OptOut, Role, Screening, User
+from campaigns.phones import mask_phone
 
 router = APIRouter()
 api = APIRouter(tags=["households"])
@@ -39,14 +39,14 @@ def household_record(session: Session, *, household_id: str) -> Optional[Househo
         return None
     return HouseholdRecord(
         household=household,
-        not_contacted=status.why_not_contacted(household, None),
+        not_contacted=progress.why_not_contacted(household, None),
         opt_outs=list(session.exec(select(OptOut).where(OptOut.household_id == household_id)
                                    .order_by(OptOut.created_at, OptOut.id)).all()),
         screenings=list(session.exec(select(Screening).where(Screening.household_id == household_id)
                                      .order_by(Screening.finished_at.desc(), Screening.id.desc())).all()),
         escalations=list(session.exec(select(Escalation).where(Escalation.household_id == household_id)
                                       .order_by(Escalation.created_at.desc(), Escalation.id.desc())).all()),
-        attempts=status.household_log(session, household_id=household_id))
+        attempts=progress.household_log(session, household_id=household_id))
 
 
 class OptOutOut(BaseModel):

@@ -16,9 +16,9 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from campaigns.console import audit, exports
-from campaigns.console.app import render
+from campaigns.console.rendering import render
 from campaigns.console.deps import current_user, get_session, require
-from campaigns.models import ROLE_RANK, Channel, Outcome, Role, User, utcnow
+from campaigns.records.models import ROLE_RANK, Channel, Outcome, Role, User, utcnow
 
 router = APIRouter()
 api = APIRouter(tags=["results"])

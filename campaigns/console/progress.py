@@ -10,9 +10,9 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from campaigns import status
-from campaigns.campaign_file import CampaignFileError, spec_from_json
-from campaigns.models import Campaign, Household, Screening
+from campaigns.records import progress
+from campaigns.outreach.campaign_file import CampaignFileError, spec_from_json
+from campaigns.records.models import Campaign, Household, Screening
 
 SHORT_RANGE = timedelta(hours=48)  # screenings spanning no more than this are counted per hour
 MAX_DAYS = 60  # the day chart shows at most the last 60 days
@@ -24,7 +24,7 @@ NO_COMMUNITY = "(no community)"
 class RoundLine:
     """One round's progress, with how long what is still due will take to place."""
 
-    progress: status.RoundProgress
+    progress: progress.RoundProgress
     eta: Optional[timedelta]
 
     @property
@@ -74,7 +74,7 @@ def _progress(session: Session, campaign: Campaign) -> CampaignProgress:
     except CampaignFileError:
         cps = None
     rounds = [RoundLine(r, r.eta(cps) if cps else None)
-              for r in status.round_progress(session, campaign_id=campaign.id)]
+              for r in progress.round_progress(session, campaign_id=campaign.id)]
     return CampaignProgress(campaign, cps, rounds)
 
 

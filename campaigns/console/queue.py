@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from campaigns.console import audit
-from campaigns.models import Escalation, EscalationKind, EscalationStatus, Household, Severity, User
-from campaigns.store import mask_phone
+from campaigns.records.models import Escalation, EscalationKind, EscalationStatus, Household, Severity, User
+from campaigns.phones import mask_phone
 
 PAGE_SIZE = 200  # rows on one page of the queue; the rest are counted, never loaded
 NOTE_MAX = 1000  # characters in an outcome note

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from campaigns.console import security
-from campaigns.models import ApiToken, AuditEntry, Role, User
+from campaigns.records.models import ApiToken, AuditEntry, Role, User
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MAX_FAILURES = 5  # wrong passwords for one name ...

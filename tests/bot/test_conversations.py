@@ -4,11 +4,12 @@ Each test asserts what lands in the screening, escalation and opt-out tables.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import json
+from datetime import date, datetime, timezone
 
 from sqlmodel import Session
 
-from campaigns.models import Household
+from campaigns.records.models import Attempt, Campaign, Household
 
 GREETING = "Is now a good time"
 ASK_TEMPERATURE = "What is your body temperature today?"
@@ -85,6 +86,19 @@ def _household(engine, **fields) -> Household:
         session.commit()
         session.refresh(household)
         return household
+
+
+def _attempt(engine, *, household_id: str, campaign_id: str, conversation_id: str, screening: dict) -> int:
+    """A placed attempt of a started campaign, as the dispatcher leaves it."""
+    with Session(engine) as session:
+        session.add(Campaign(id=campaign_id, spec_json=json.dumps({"language": "en", "screening": screening})))
+        session.flush()
+        attempt = Attempt(campaign_id=campaign_id, household_id=household_id, day=date(2026, 11, 24), round_no=1,
+                          due_at=datetime(2026, 11, 24, tzinfo=timezone.utc), status="in_progress",
+                          conversation_id=conversation_id)
+        session.add(attempt)
+        session.commit()
+        return attempt.id
 
 
 def test_conversation_roster_members_are_reported_well_by_the_contact(resident, db):
@@ -238,12 +252,12 @@ def test_conversation_cannot_smell_is_a_symptom_not_an_opt_out(resident):
     assert r.opt_outs() == []
 
 
-def test_conversation_campaign_metadata_ties_the_row_to_household_and_campaign(resident, db):
+def test_conversation_campaign_attempt_ties_the_row_to_household_and_campaign(resident, db):
     _household(db, id="H-400", phone="+14155557400", contact_name="Zoe", members=1, timezone="Asia/Shanghai")
+    attempt_id = _attempt(db, household_id="H-400", campaign_id="daily-fever", conversation_id="H-400:attempt-1",
+                          screening={"emergency_number": "999"})
     now = "2026-11-24T02:00:00+00:00"  # 10:00 in Shanghai, stamped by a dry run's virtual clock
-    r = resident("H-400:attempt-1", channel="simulated",
-                 metadata={"household_id": "H-400", "campaign_id": "daily-fever", "now": now,
-                           "emergency_number": "999"})
+    r = resident("H-400:attempt-1", channel="simulated", metadata={"attempt_id": attempt_id, "now": now})
     r.talk("hi", "yes", "39", "a cough and I'm confused")
     closing = r.say("no")
     assert "999" in closing[0]
@@ -251,6 +265,26 @@ def test_conversation_campaign_metadata_ties_the_row_to_household_and_campaign(r
     assert (row.household_id, row.campaign_id, row.channel) == ("H-400", "daily-fever", "simulated")
     assert row.finished_at == datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
     assert row.red_flags == "confusion" and row.urgent
+
+
+def test_conversation_campaign_rules_come_from_the_attempt(resident, db):
+    """The campaign's own fever threshold judges the answer: 37.5 is not abnormal at 38.0."""
+    _household(db, id="H-401", phone="+14155557401", members=1)
+    attempt_id = _attempt(db, household_id="H-401", campaign_id="high-threshold", conversation_id="H-401:a1",
+                          screening={"fever_threshold_c": 38.0, "emergency_number": "120"})
+    r = resident("H-401:a1", channel="voice", metadata={"attempt_id": attempt_id})
+    r.talk("hi", "yes", "37.5", "no", "no")
+    [row] = r.rows()
+    assert (row.temperature_c, row.abnormal, row.campaign_id) == (37.5, False, "high-threshold")
+
+
+def test_conversation_names_household_only_through_an_attempt(resident, db):
+    """Metadata that names a household directly is not a way in: the sender is a walk-in."""
+    _household(db, id="H-402", phone="+14155557402", members=1)
+    r = resident("someone", metadata={"household_id": "H-402", "campaign_id": "x", "emergency_number": "666"})
+    r.talk("hi", "yes", "36.6", "no", "no")
+    [row] = r.rows()
+    assert row.household_id != "H-402" and row.campaign_id is None
 
 
 def test_conversation_forged_clock_on_chat_is_ignored(resident):

@@ -8,14 +8,14 @@ from typing import Any, Optional
 
 from sqlmodel import Session, select
 
-from campaigns import lifecycle
-from campaigns.campaign_file import CampaignSpec, parse_campaign
+from campaigns.outreach import lifecycle
+from campaigns.outreach.campaign_file import CampaignSpec, parse_campaign
 from campaigns.carriers.simulated import SimulatedCarrier, Timings
-from campaigns.clock import VirtualClock
-from campaigns.dispatcher import Dispatcher
-from campaigns.models import (Attempt, AttemptStatus, Campaign, CampaignStatus, Escalation, Household,
+from campaigns.outreach.clock import VirtualClock
+from campaigns.outreach.dispatcher import Dispatcher
+from campaigns.records.models import (Attempt, AttemptStatus, Campaign, CampaignStatus, Escalation, Household,
                               Screening, UnreachableDay)
-from campaigns.simulation import SimResident
+from campaigns.carriers.residents import SimResident
 
 TIMINGS = Timings()  # the simulated carrier's defaults: ring 2 s, busy 3 s, no answer 30 s...
 IDLE_STEP = timedelta(hours=1)

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session, SQLModel
 
-from campaigns import store
-from campaigns.export import export_to_path
-from campaigns.models import Attempt, Campaign, Escalation, Household, Screening
+from campaigns.records.db import get_engine
+from campaigns.records.export import export_to_path
+from campaigns.records.models import Attempt, Campaign, Escalation, Household, Screening
 from campaigns.settings import get_settings
 
 T0 = datetime(2024, 3, 1, 9, 30, 15, tzinfo=timezone.utc)
@@ -19,7 +19,7 @@ UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE for a broken unique constrai
 
 
 def test_get_engine_creates_every_table_on_postgres(pg_url):
-    engine = store.get_engine(pg_url)
+    engine = get_engine(pg_url)
     inspector = sa.inspect(engine)
     assert engine.dialect.name == "postgresql"
     assert set(inspector.get_table_names()) == set(SQLModel.metadata.tables)
@@ -28,7 +28,7 @@ def test_get_engine_creates_every_table_on_postgres(pg_url):
 
 def test_pg_db_is_the_settings_database(pg_db, pg_url):
     assert get_settings().database_url == pg_url
-    assert pg_db is store.get_engine(pg_url)
+    assert pg_db is get_engine(pg_url)
     with pg_db.connect() as connection:
         assert connection.execute(sa.text("SELECT current_database()")).scalar() == pg_url.rsplit("/", 1)[1]
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from sqlmodel import Session, select
 
 from bot.channels.gsm7 import fits_one_segment
-from campaigns.models import Escalation, Household, Notification, OptOut, Screening
+from campaigns.records.models import Escalation, Household, Notification, OptOut, Screening
 from tests.campaigns.twilio_helpers import LiveCampaign, community_households, new_phone
 from tests.live import ACCOUNT_SID, AUTH_TOKEN, CALLER_ID
 from tests.twilio_emulator import START_CONFIRMATION, STOP_CONFIRMATION, Resident, TwilioEmulator

@@ -15,10 +15,11 @@ from twilio.request_validator import RequestValidator
 
 from bot.channels.voice import NEVER_HEARD, NOT_HEARD
 from campaigns.cli import main
-from campaigns.models import CarrierEvent, Screening
+from campaigns.records.contacts import sign_attempt
+from campaigns.records.models import CarrierEvent, Screening
 from campaigns.settings import get_settings
 from tests.campaigns.twilio_helpers import LiveCampaign, community_households, new_phone
-from tests.live import ACCOUNT_SID, AUTH_TOKEN, CALLER_ID
+from tests.live import ACCOUNT_SID, AUTH_TOKEN, BOT_TOKEN, CALLER_ID
 from tests.twilio_emulator import APPLICATION_ERROR_SPEECH, Resident, TwilioEmulator
 
 
@@ -197,7 +198,7 @@ FORGERIES = [
     pytest.param(lambda url, params: RequestValidator("someone-elses-token").compute_signature(url, params),
                  id="other-token"),
     pytest.param(lambda url, params: RequestValidator(AUTH_TOKEN).compute_signature(
-        url.replace("attempt=1", "attempt=2"), params), id="url-tampered"),
+        url.replace("ref=1.", "ref=2."), params), id="url-tampered"),
     pytest.param(lambda url, params: RequestValidator(AUTH_TOKEN).compute_signature(
         url, {**params, "CallStatus": "busy"}), id="field-tampered"),
     pytest.param(lambda url, params: "", id="missing"),
@@ -205,11 +206,10 @@ FORGERIES = [
 
 
 @pytest.mark.parametrize("path", ["/webhooks/voice/answer", "/webhooks/voice/gather", "/webhooks/voice/status",
-                                  "/webhooks/sms/inbound", "/webhooks/sms/status", "/webhooks/sms/start",
-                                  "/webhooks/sms/end"])
+                                  "/webhooks/sms/inbound", "/webhooks/sms/status"])
 @pytest.mark.parametrize("forge", FORGERIES)
 def test_twilio_webhooks_refuse_a_forged_signature_with_403_and_record_nothing(live_server, live_db, path, forge):
-    url = f"{live_server.url}{path}?conversation=forged%3Aa1&attempt=1"
+    url = f"{live_server.url}{path}?ref={sign_attempt(1, key=AUTH_TOKEN)}"
     params = {"CallSid": "CAforged", "CallStatus": "completed", "SpeechResult": "yes", "From": "+14155550100",
               "Body": "STOP", "MessageSid": "SMforged", "MessageStatus": "failed", "ErrorCode": "21610",
               "conversation": "forged:a1", "household": "h", "attempt": "1"}
@@ -234,7 +234,8 @@ def test_screening_run_with_the_twilio_carrier_dials_until_stopped(live_server, 
             campaign = LiveCampaign(live_db, live_server, emulator, community_households(phone))
             env = {**os.environ, "SCREENING_DATABASE_URL": live_server.database_url,
                    "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_CALLER_ID": CALLER_ID,
-                   "SCREENING_PUBLIC_URL": live_server.url, "SCREENING_TWILIO_API_URL": emulator.api_url}
+                   "SCREENING_PUBLIC_URL": live_server.url, "SCREENING_TWILIO_API_URL": emulator.api_url,
+                   "SCREENING_BOT_TOKEN": BOT_TOKEN}
             proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "campaigns.cli", "run", "--carrier", "twilio", env=env,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
@@ -258,11 +259,11 @@ def test_screening_run_with_the_twilio_carrier_dials_until_stopped(live_server, 
 
 
 @pytest.mark.parametrize("env, missing", [
-    ({}, "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, SCREENING_PUBLIC_URL"),
-    ({"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}, "SCREENING_PUBLIC_URL"),
+    ({}, "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, SCREENING_PUBLIC_URL, SCREENING_BOT_TOKEN"),
+    ({"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}, "SCREENING_PUBLIC_URL, SCREENING_BOT_TOKEN"),
 ], ids=["nothing-set", "no-public-url"])
 def test_screening_run_with_twilio_names_the_missing_settings(db, monkeypatch, capsys, env, missing):
-    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "SCREENING_PUBLIC_URL"):
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "SCREENING_PUBLIC_URL", "SCREENING_BOT_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -272,9 +273,9 @@ def test_screening_run_with_twilio_names_the_missing_settings(db, monkeypatch, c
 
 
 @pytest.mark.parametrize("path", ["/webhooks/voice/answer", "/webhooks/voice/gather"])
-def test_twilio_voice_signed_webhook_without_a_conversation_is_a_400_not_a_crash(live_server, live_db, path):
+def test_twilio_voice_signed_webhook_without_an_attempt_reference_is_a_400_not_a_crash(live_server, live_db, path):
     async def main():
         async with TwilioEmulator(ACCOUNT_SID, AUTH_TOKEN) as emulator:
             return await emulator.post_signed(f"{live_server.url}{path}?attempt=1", {"CallSid": "CAx"})
 
-    assert asyncio.run(main()) == (400, "the webhook URL names no conversation")
+    assert asyncio.run(main()) == (400, "the webhook URL names no attempt")

@@ -11,14 +11,14 @@ from typing import Any, Callable
 
 from sqlmodel import Session, select
 
-from campaigns import lifecycle
-from campaigns.campaign_file import parse_campaign
+from campaigns.outreach import lifecycle
+from campaigns.outreach.campaign_file import parse_campaign
 from campaigns.carriers.twilio import TwilioCarrier
-from campaigns.clock import RealClock
-from campaigns.dispatcher import Dispatcher
-from campaigns.models import Attempt, Household
+from campaigns.outreach.clock import RealClock
+from campaigns.outreach.dispatcher import Dispatcher
+from campaigns.records.models import Attempt, Household
 from campaigns.settings import Settings
-from tests.live import ACCOUNT_SID, AUTH_TOKEN, CALLER_ID, LiveServer
+from tests.live import ACCOUNT_SID, AUTH_TOKEN, BOT_TOKEN, CALLER_ID, LiveServer
 from tests.twilio_emulator import TwilioEmulator
 
 _numbers = itertools.count(1)
@@ -48,7 +48,7 @@ def live_spec(**fields: Any):
 def settings_for(server: LiveServer, emulator: TwilioEmulator) -> Settings:
     return Settings(database_url=server.database_url, twilio_account_sid=ACCOUNT_SID,
                     twilio_auth_token=AUTH_TOKEN, twilio_caller_id=CALLER_ID, public_url=server.url,
-                    rasa_url=server.url, twilio_api_url=emulator.api_url)
+                    rasa_url=server.url, twilio_api_url=emulator.api_url, bot_token=BOT_TOKEN)
 
 
 class LiveCampaign:

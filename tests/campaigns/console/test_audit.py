@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from campaigns.console.pages_audit import PER_PAGE
-from campaigns.models import AuditEntry
+from campaigns.records.models import AuditEntry
 from tests.campaigns.console.conftest import api_token, sign_in
 from tests.campaigns.engine_helpers import add, utc
 

@@ -5,7 +5,7 @@ import pytest
 from sqlmodel import Session, select
 
 from campaigns.console import security
-from campaigns.models import AuditEntry
+from campaigns.records.models import AuditEntry
 from tests.campaigns.console.conftest import PASSWORD, api_token, csrf_of, sign_in
 
 
@@ -78,7 +78,7 @@ def test_auth_every_route_but_login_turns_away_a_request_without_a_user(console,
     from fastapi.routing import APIRoute
     from sqlmodel import Session
 
-    from campaigns.models import Escalation, Household
+    from campaigns.records.models import Escalation, Household
 
     with Session(db) as session:
         session.add(Household(id="H-1", phone="+14155550101", contact_name="Ana"))

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlmodel import Session
 
-from campaigns import store
+from campaigns.records.db import get_engine
 from campaigns.console import users
-from campaigns.models import Escalation, Household, Screening
+from campaigns.records.models import Escalation, Household, Screening
 from tests.browser import Browser
 from tests.console_server import ConsoleServer
 
@@ -19,7 +19,7 @@ NOW = datetime.now(timezone.utc)
 
 
 def seed(url: str) -> int:
-    with Session(store.get_engine(url)) as session:
+    with Session(get_engine(url)) as session:
         users.add_user(session, name="maria", role="operator", password=PASSWORD)
         session.add(Household(id="H-1", phone="+14155550101", contact_name="Ana Diaz", community="North",
                               timezone="UTC"))
@@ -72,7 +72,7 @@ def test_browser_sign_in_resolve_an_urgent_escalation_and_download_an_export(tmp
     finally:
         server.stop()
 
-    with Session(store.get_engine(url)) as session:
+    with Session(get_engine(url)) as session:
         resolved = session.get(Escalation, escalation_id)
     assert (resolved.status, resolved.resolution_note) == ("resolved", "Called back; ambulance sent.")
     assert sorted(row[0] for row in exported[1:]) == ["H-1", "H-2"]

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session
 
 from campaigns.console import progress
-from campaigns.models import Attempt, PlannedRound, Screening
+from campaigns.records.models import Attempt, PlannedRound, Screening
 from tests.campaigns.console.conftest import api_token, sign_in
 from tests.campaigns.engine_helpers import add, change, household, make_spec, start, utc
 

@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import Session, select
 
 from campaigns.console import queue
-from campaigns.models import AuditEntry, Escalation, Household, utcnow
-from campaigns.store import mask_phone
+from campaigns.records.models import AuditEntry, Escalation, Household, utcnow
+from campaigns.phones import mask_phone
 from tests.campaigns.console.conftest import ROLES, api_token, sign_in
 
 # id: (household, kind, severity, status, minutes old)

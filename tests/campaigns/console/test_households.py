@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from campaigns.models import Attempt, AuditEntry, Campaign, Escalation, OptOut, Screening
-from campaigns.store import mask_phone
+from campaigns.records.models import Attempt, AuditEntry, Campaign, Escalation, OptOut, Screening
+from campaigns.phones import mask_phone
 from tests.campaigns.console.conftest import api_token, sign_in
 from tests.campaigns.engine_helpers import add, household, utc
 

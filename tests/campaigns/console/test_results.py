@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from campaigns import export
+from campaigns.records import export
 from campaigns.console import exports, pages_results
-from campaigns.models import AuditEntry, Campaign, Escalation, Household, Screening
+from campaigns.records.models import AuditEntry, Campaign, Escalation, Household, Screening
 from tests.campaigns.console.conftest import api_token, sign_in
 
 

@@ -1,0 +1,122 @@
+"""Simulated residents for dry runs: how each household picks up and what it says.
+
+Pure. A population file holds the household columns plus:
+  pickup              outcomes of successive attempts, e.g. "no_answer;busy;answer" (default answer);
+                      after the list runs out the last outcome repeats
+  says_consent        the answer to "is this a good time?"; answers for successive conversations
+                      may be given separated by ';' ("call me back at 6pm;yes"), the last repeats
+  says_temperature    the answer to the temperature question
+  says_symptoms       the answer to the symptoms question
+  says_others_unwell  the answer to "is anyone else unwell?" (default "no")
+  others              a JSON list of {"temperature": ..., "symptoms": ...}, one per other unwell member
+  says_feels_feverish, says_callback   optional answers to those follow-up questions
+A question the file gives no answer for is answered "I don't know", so nothing is invented.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Optional
+
+PICKUPS = ("answer", "busy", "no_answer", "failed", "machine")
+UNKNOWN_ANSWER = "I don't know"
+# Which column answers which question of the dialogue.
+_CONTACT_COLUMNS = {
+    "good_time": "says_consent",
+    "callback_when": "says_callback",
+    "temperature": "says_temperature",
+    "feels_feverish": "says_feels_feverish",
+    "symptoms": "says_symptoms",
+    "others_unwell": "says_others_unwell",
+}
+_OTHER_KEYS = {"other_temperature": "temperature", "other_symptoms": "symptoms",
+               "other_feels_feverish": "feels_feverish"}
+
+
+class PopulationError(ValueError):
+    """A population row that cannot be simulated; the message names the column."""
+
+
+@dataclass
+class SimResident:
+    """One simulated household contact."""
+
+    pickup: tuple[str, ...] = ("answer",)
+    says: dict[str, str] = field(default_factory=dict)
+    others: tuple[dict[str, str], ...] = ()
+    attempts: int = 0  # attempts that reached the phone so far
+    conversations: int = 0  # conversations begun so far
+
+    def next_pickup(self) -> str:
+        """What happens on the next attempt; the last outcome repeats once the list runs out."""
+        outcome = self.pickup[min(self.attempts, len(self.pickup) - 1)]
+        self.attempts += 1
+        return outcome
+
+
+def consent_for(says: str, conversation: int) -> str:
+    """The answer to "is this a good time?" in the resident's n-th conversation (0-based)."""
+    answers = [part.strip() for part in says.split(";") if part.strip()]
+    return answers[min(conversation, len(answers) - 1)] if answers else ""
+
+
+def resident_from_row(row: dict[str, str]) -> SimResident:
+    """A resident from a population row (lower-case column names); PopulationError if malformed."""
+    return SimResident(pickup=_pickup(row.get("pickup") or ""), says=_says(row),
+                       others=_others(row.get("others") or ""))
+
+
+def _pickup(text: str) -> tuple[str, ...]:
+    tokens = [t.strip().lower().replace("-", "_").replace(" ", "_") for t in text.split(";") if t.strip()]
+    for token in tokens:
+        if token not in PICKUPS:
+            raise PopulationError(f"pickup: unknown outcome {token!r} (known: {', '.join(PICKUPS)})")
+    return tuple(tokens) or ("answer",)
+
+
+def _says(row: dict[str, str]) -> dict[str, str]:
+    says = {question: row[column] for question, column in _CONTACT_COLUMNS.items() if row.get(column)}
+    says.setdefault("others_unwell", "yes" if (row.get("others") or "").strip() else "no")
+    return says
+
+
+def _others(text: str) -> tuple[dict[str, str], ...]:
+    if not text.strip():
+        return ()
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PopulationError(f"others: not valid JSON ({exc.msg} at character {exc.pos})") from None
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise PopulationError('others: must be a JSON list of {"temperature": ..., "symptoms": ...}')
+    for index, item in enumerate(value):
+        unknown = set(item) - {"temperature", "symptoms", "feels_feverish"}
+        if unknown:
+            raise PopulationError(f"others[{index}]: unknown key {sorted(unknown)[0]!r}")
+    return tuple({k: str(v) for k, v in item.items()} for item in value)
+
+
+class Answerer:
+    """Answers the questions of one conversation, keeping track of which other member is asked about."""
+
+    def __init__(self, resident: SimResident) -> None:
+        self.resident = resident
+        self.conversation = resident.conversations
+        resident.conversations += 1
+        self.other = -1
+        self.last: Optional[str] = None
+
+    def answer(self, question: str) -> str:
+        """What the resident says to `question`."""
+        if question == "other_temperature" and self.last != "other_temperature":
+            self.other += 1  # a new member; a re-ask of the same member keeps the index
+        self.last = question
+        if question == "others_count":
+            return str(len(self.resident.others)) if self.resident.others else UNKNOWN_ANSWER
+        if question in _OTHER_KEYS:
+            if 0 <= self.other < len(self.resident.others):
+                return self.resident.others[self.other].get(_OTHER_KEYS[question]) or UNKNOWN_ANSWER
+            return UNKNOWN_ANSWER
+        if question == "good_time":
+            return consent_for(self.resident.says.get("good_time", ""), self.conversation) or UNKNOWN_ANSWER
+        return self.resident.says.get(question) or UNKNOWN_ANSWER

@@ -1,0 +1,1 @@
+"""Household lists: reading CSV/XLSX files, checking rows, and importing them."""

@@ -1,0 +1,1 @@
+"""Outreach: campaign files, schedules, pacing, planning, the dispatcher and what follows each attempt."""

@@ -1,0 +1,182 @@
+"""Dry runs: a whole campaign on a virtual clock, against simulated residents, through
+the real bot. The same dispatcher, planner and carrier interface as a live run; only
+the clock and the carrier are simulated, so a health office can rehearse a campaign."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+from tqdm import tqdm
+
+from campaigns.outreach import lifecycle, planner, schedule
+from campaigns.outreach.campaign_file import CampaignSpec
+from campaigns.carriers.base import BotClient
+from campaigns.carriers.simulated import SimulatedCarrier, Timings
+from campaigns.outreach.clock import VirtualClock
+from campaigns.outreach.dispatcher import Dispatcher
+from campaigns.household_lists.importer import read_rows
+from campaigns.household_lists.rows import HouseholdRow, parse_row
+from campaigns.records.models import AttemptKind,  PENDING_STATUSES, Attempt, AttemptStatus, OptOut, Screening, UnreachableDay
+from campaigns.carriers.residents import PopulationError, SimResident, resident_from_row
+
+IDLE_STEP = timedelta(hours=1)  # the longest jump of the virtual clock when nothing is due
+
+
+@dataclass
+class Summary:
+    households: int
+    reached: int
+    people_screened: int
+    abnormal: int
+    urgent: int
+    unreachable_days: int
+    never_reached: int
+    opt_outs: int
+    calls_placed: int
+    retries: int
+    callbacks: int
+    alerts: int  # texts to supervisors about urgent escalations
+    simulated: timedelta
+    wall_seconds: float
+
+    def lines(self) -> list[str]:
+        speed = self.simulated.total_seconds() / self.wall_seconds if self.wall_seconds else 0.0
+        return [
+            f"households          {self.households}",
+            f"reached             {self.reached}",
+            f"people screened     {self.people_screened}",
+            f"abnormal            {self.abnormal}",
+            f"urgent              {self.urgent}",
+            f"unreachable         {self.never_reached} households never reached; "
+            f"{self.unreachable_days} household-days sent for a field visit",
+            f"opt-outs            {self.opt_outs}",
+            f"calls placed        {self.calls_placed}",
+            f"retries             {self.retries}",
+            f"callbacks           {self.callbacks}",
+            f"supervisor alerts   {self.alerts} texts",
+            f"simulated time      {_duration(self.simulated)} in {self.wall_seconds:.1f} s of wall time "
+            f"({speed:,.0f}x)",
+        ]
+
+
+def _duration(value: timedelta) -> str:
+    hours, rest = divmod(int(value.total_seconds()), 3600)
+    return f"{hours // 24}d {hours % 24:02d}h {rest // 60:02d}m"
+
+
+def load_population(path: Path, *, region: str, default_timezone: str) -> dict[str, SimResident]:
+    """Residents by E.164 phone. Rows the import rejects are skipped here too; a malformed
+    simulation column fails the whole dry run with its line number."""
+    residents, problems = {}, []
+    for line, raw in read_rows(path):
+        parsed = parse_row(raw, line=line, region=region, default_timezone=default_timezone)
+        if not isinstance(parsed, HouseholdRow):
+            continue
+        try:
+            residents[parsed.phone] = resident_from_row(raw)
+        except PopulationError as exc:
+            problems.append(f"{path}: line {line}: {exc}")
+    if problems:
+        raise PopulationError("\n".join(problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])))
+    return residents
+
+
+def time_span(session: Session, spec: CampaignSpec) -> tuple[datetime, datetime]:
+    """From the first local midnight of the campaign to the close of its last window, over every zone."""
+    zones = [ZoneInfo(z) for z in planner.zones(session, campaign_id=spec.name, spec=spec)] or [ZoneInfo("UTC")]
+    days, window = spec.days(), spec.window()
+    start = min(schedule.local_datetime(days[0], datetime.min.time(), tz) for tz in zones)
+    end = max(schedule.window_bounds(days[-1], window, tz)[1] for tz in zones)
+    return start, end
+
+
+async def run(engine, *, spec: CampaignSpec, source: str, residents: dict[str, SimResident], bot: BotClient,
+              progress: bool = True, timings: Timings = Timings()) -> tuple[Summary, Dispatcher]:
+    """Start the campaign at its first day and run it to the end on a virtual clock."""
+    wall = time.perf_counter()
+    with Session(engine) as session:
+        begin, end = time_span(session, spec)
+        lifecycle.start_campaign(session, spec=spec, source=source, now=begin)
+        session.commit()
+    clock = VirtualClock(begin)
+    dispatcher = Dispatcher(engine, clock=clock, carrier=lambda d: SimulatedCarrier(
+        d.on_status, clock=clock, bot=bot, residents=residents, timings=timings))
+    total = (end - begin).total_seconds()
+    bar = tqdm(total=round(total / 3600), unit="h", desc=f"dry run {spec.name}", disable=not progress,
+               bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} simulated hours {postfix}")
+    with bar:
+        while True:
+            await dispatcher.tick()
+            with Session(engine) as session:
+                due = _next_due(session, spec.name)
+                if due is None and clock.pending() == 0 and clock.now() >= end and not _pending(session, spec.name):
+                    break
+            await clock.run_until(_wake(clock, due, dispatcher.tick_seconds))
+            _advance(bar, clock, begin, dispatcher)
+        dispatcher.plan(dispatcher.running(), clock.now() + timedelta(days=1))  # the last day's sweep
+    with Session(engine) as session:
+        summary = summarize(session, spec.name, dispatcher, clock.now() - begin, time.perf_counter() - wall)
+    return summary, dispatcher
+
+
+def _wake(clock: VirtualClock, due: Optional[datetime], tick_seconds: float) -> datetime:
+    """When the dispatcher next has something to do: at once (a tick later) while attempts
+    are due, else at the next simulated event or due time, at most an hour ahead."""
+    now = clock.now()
+    if due is not None and due <= now:
+        return now + timedelta(seconds=tick_seconds)
+    times = [t for t in (clock.next_job_at(), due) if t is not None] + [now + IDLE_STEP]
+    return max(min(times), now)
+
+
+def _advance(bar, clock: VirtualClock, begin: datetime, dispatcher: Dispatcher) -> None:
+    hours = int((clock.now() - begin).total_seconds() // 3600)
+    if hours > bar.n:
+        bar.update(min(hours, bar.total) - bar.n)
+        bar.set_postfix_str(f"calls {dispatcher.counters.placed}", refresh=False)
+
+
+def _next_due(session: Session, campaign_id: str) -> Optional[datetime]:
+    return session.exec(select(sa.func.min(Attempt.due_at)).where(
+        Attempt.campaign_id == campaign_id, Attempt.status == AttemptStatus.due.value)).one()
+
+
+def _pending(session: Session, campaign_id: str) -> bool:
+    return session.exec(select(Attempt.id).where(
+        Attempt.campaign_id == campaign_id, Attempt.status.in_([s.value for s in PENDING_STATUSES]))).first() is not None
+
+
+def summarize(session: Session, campaign_id: str, dispatcher: Dispatcher, simulated: timedelta,
+              wall_seconds: float) -> Summary:
+    def count(query) -> int:
+        return int(session.execute(query).scalar_one() or 0)
+
+    a, s = Attempt.__table__.c, Screening.__table__.c
+    reached = count(sa.select(sa.func.count(sa.distinct(a.household_id)))
+                    .where(a.campaign_id == campaign_id, a.status == AttemptStatus.completed.value))
+    households = count(sa.select(sa.func.count(sa.distinct(a.household_id))).where(a.campaign_id == campaign_id))
+    mine = s.campaign_id == campaign_id
+    return Summary(
+        households=households,
+        reached=reached,
+        people_screened=count(sa.select(sa.func.count()).where(mine, s.outcome == "completed")),
+        abnormal=count(sa.select(sa.func.count()).where(mine, s.abnormal.is_(True))),
+        urgent=count(sa.select(sa.func.count()).where(mine, s.urgent.is_(True))),
+        unreachable_days=count(sa.select(sa.func.count()).select_from(UnreachableDay.__table__)
+                               .where(UnreachableDay.__table__.c.campaign_id == campaign_id)),
+        never_reached=households - reached,
+        opt_outs=count(sa.select(sa.func.count()).select_from(OptOut.__table__)),
+        calls_placed=count(sa.select(sa.func.count()).where(a.campaign_id == campaign_id, a.placed_at.is_not(None))),
+        retries=count(sa.select(sa.func.count()).where(a.campaign_id == campaign_id, a.kind == AttemptKind.retry.value,
+                                                       a.placed_at.is_not(None))),
+        callbacks=dispatcher.counters.callbacks,
+        alerts=dispatcher.counters.alerts,
+        simulated=simulated,
+        wall_seconds=wall_seconds,
+    )

@@ -1,0 +1,78 @@
+"""One handle per call or text: a signed reference to an attempt, and the context looked up from it.
+
+A webhook URL carries only `ref=<attempt id>.<signature>`. Household, campaign, language,
+voice, machine message and screening rules are read once, server side, from the attempt and
+its campaign (the campaign's stored spec is parsed once per attempt, not once per record).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from sqlmodel import Session
+
+from campaigns.records.models import Attempt, Campaign, Household
+
+_SIGNATURE_CHARS = 20
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """What a conversation with one attempt needs to know, and nothing the resident said."""
+
+    attempt_id: int
+    conversation_id: str
+    household_id: str
+    campaign_id: str
+    channel: str
+    language: str = "en"
+    voice: Optional[str] = None  # the text-to-speech voice; None: the carrier's default
+    machine_message: Optional[str] = None  # said to an answering machine; None: hang up
+    emergency_number: Optional[str] = None
+    rules: dict[str, Any] = field(default_factory=dict)  # the campaign's `screening` section
+
+    def slots(self) -> dict[str, Any]:
+        """The part a conversation keeps: JSON-safe, as the bot's session metadata and slots."""
+        return {"attempt_id": self.attempt_id, "campaign_id": self.campaign_id,
+                "emergency_number": self.emergency_number, "screening_rules": self.rules}
+
+
+def sign_attempt(attempt_id: int, *, key: str) -> str:
+    """The reference a webhook URL carries for an attempt."""
+    return f"{attempt_id}.{_signature(attempt_id, key)}"
+
+
+def read_attempt(ref: Optional[str], *, key: Optional[str]) -> Optional[int]:
+    """The attempt id of a reference made by `sign_attempt` with the same key, else None."""
+    number, _, signature = (ref or "").partition(".")
+    if not (key and number.isdigit() and len(number) <= 18 and signature):
+        return None
+    expected = _signature(int(number), key)
+    return int(number) if hmac.compare_digest(signature.encode(), expected.encode()) else None
+
+
+def _signature(attempt_id: int, key: str) -> str:
+    digest = hmac.new(key.encode(), f"attempt:{attempt_id}".encode(), hashlib.sha256).hexdigest()
+    return digest[:_SIGNATURE_CHARS]
+
+
+def call_context(session: Session, *, attempt_id: int) -> Optional[CallContext]:
+    """The context of a placed attempt, or None when there is no such attempt or it was never placed."""
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None or not attempt.conversation_id:
+        return None
+    household = session.get(Household, attempt.household_id)
+    campaign = session.get(Campaign, attempt.campaign_id)
+    if household is None or campaign is None:
+        return None
+    spec = json.loads(campaign.spec_json)
+    machine = spec.get("answering_machine") or {}
+    screening = spec.get("screening") or {}
+    return CallContext(
+        attempt_id=attempt.id, conversation_id=attempt.conversation_id, household_id=household.id,
+        campaign_id=campaign.id, channel=attempt.channel, language=spec.get("language") or "en",
+        voice=spec.get("voice"), machine_message=machine.get("message") if machine.get("leave_message") else None,
+        emergency_number=screening.get("emergency_number"), rules=screening)

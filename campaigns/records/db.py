@@ -1,0 +1,46 @@
+"""The database engine: one per URL, SQLite tuned for several processes, tables created on first use."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import SQLModel
+
+from campaigns.records import models  # noqa: F401  (registers every table on SQLModel.metadata)
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str) -> sa.engine.Engine:
+    """One engine per database URL, with the tables created on first use."""
+    kwargs: dict = {}
+    if url.startswith("sqlite"):
+        _make_sqlite_dir(url)
+        # The action server answers from several threads; SQLite needs to be told that's fine.
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        if not url.rstrip("/").endswith(":memory:") and url != "sqlite://":
+            # SQLAlchemy 1.4 opens a new SQLite connection per session by default; the
+            # dispatcher opens thousands of sessions, so keep connections pooled.
+            kwargs["poolclass"] = sa.pool.QueuePool
+    engine = sa.create_engine(url, future=True, **kwargs)
+    if url.startswith("sqlite"):
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    SQLModel.metadata.create_all(engine)
+    return engine
+
+
+def _make_sqlite_dir(url: str) -> None:
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets the console and exports read while the action server writes. With WAL,
+    # synchronous=NORMAL still survives a killed process; only a power cut may lose the
+    # last commits, and it spares an fsync per commit (the dispatcher commits often).
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

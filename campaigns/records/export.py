@@ -1,0 +1,195 @@
+"""Streaming CSV export of the screening table: one line per person screened.
+
+Rows are fetched from the database in batches and written as they arrive, so
+memory stays flat whatever the size of the table.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence, TextIO
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from campaigns.records.models import Escalation, EscalationStatus, Household, Screening
+
+EXPORT_HEADER: tuple[str, ...] = (
+    "household_id", "phone", "person", "campaign", "channel", "finished_at",
+    "temperature_c", "temperature_said", "feels_feverish", "symptoms", "red_flags",
+    "abnormal", "reason", "outcome", "escalation_status",
+)
+ESCALATION_HEADER: tuple[str, ...] = (
+    "id", "created_at", "household_id", "phone", "community", "kind", "severity", "status",
+    "detail", "conversation_id",
+)
+
+BATCH_ROWS = 1000  # rows per fetch: enough to keep round trips rare, small enough to stay flat
+NO_CODES = "none"  # asked and answered "none"; an empty cell means the question was not answered
+# A spreadsheet runs a cell that starts with one of these as a formula; resident words must not.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Least resolved first: when a screening has several escalations, the export shows the most pressing.
+_STATUS_RANK = {status.value: rank for rank, status in enumerate(EscalationStatus)}
+
+
+def parse_since(text: str) -> datetime:
+    """An aware UTC datetime from YYYY-MM-DD (midnight UTC) or an ISO-8601 datetime.
+
+    A datetime without an offset is read as UTC; a trailing 'Z' is accepted.
+    Raises ValueError with a message fit for the user.
+    """
+    cleaned = text.strip()
+    if cleaned[-1:] in ("Z", "z"):
+        cleaned = cleaned[:-1] + "+00:00"
+    try:
+        value = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date; use YYYY-MM-DD") from None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def export_screenings(
+    session: Session,
+    *,
+    out: TextIO,
+    campaign_id: Optional[str] = None,
+    since: Optional[datetime] = None,
+    abnormal_only: bool = False,
+) -> int:
+    """Write the header and one CSV line per matching screening to `out`; returns the row count.
+
+    `since` must be timezone-aware. Rows come in finished_at, then id, order.
+    """
+    query = screenings_query(campaign_id=campaign_id, since=since, abnormal_only=abnormal_only)
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_HEADER)
+    count = 0
+    for row in session.execute(query.execution_options(yield_per=BATCH_ROWS)):
+        writer.writerow(screening_cells(row))
+        count += 1
+    return count
+
+
+def export_to_path(
+    session: Session,
+    *,
+    path: Path,
+    campaign_id: Optional[str] = None,
+    since: Optional[datetime] = None,
+    abnormal_only: bool = False,
+) -> int:
+    """Export screenings to a file atomically (see `write_atomically`)."""
+    return write_atomically(path, lambda out: export_screenings(
+        session, out=out, campaign_id=campaign_id, since=since, abnormal_only=abnormal_only))
+
+
+def export_escalations(session: Session, *, out: TextIO) -> int:
+    """Write the header and one CSV line per escalation, oldest first; returns the row count."""
+    query = (
+        sa.select(Escalation.id, Escalation.created_at, Escalation.household_id, Household.phone,
+                  Household.community, Escalation.kind, Escalation.severity, Escalation.status,
+                  Escalation.detail, Escalation.conversation_id)
+        .select_from(Escalation)
+        .outerjoin(Household, Household.id == Escalation.household_id)
+        .order_by(Escalation.created_at, Escalation.id)
+    )
+    writer = csv.writer(out)
+    writer.writerow(ESCALATION_HEADER)
+    count = 0
+    for (id_, created, household_id, phone, community, kind, severity, status, detail,
+         conversation) in session.execute(query.execution_options(yield_per=BATCH_ROWS)):
+        writer.writerow([id_, _timestamp(created), household_id, phone or "", _inert(community or ""),
+                         kind, severity, status, _inert(detail or ""), conversation or ""])
+        count += 1
+    return count
+
+
+def write_atomically(path: Path, write: Callable[[TextIO], int]) -> int:
+    """Write a file through `<path>.tmp`, renamed when complete; returns what `write` returns.
+
+    A failed export leaves no file behind (and an earlier file at `path` untouched).
+    """
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with open(tmp, "w", newline="", encoding="utf-8") as out:
+            count = write(out)
+            out.flush()
+            os.fsync(out.fileno())  # the rename must never expose a file whose data is not on disk
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return count
+
+
+def screenings_query(*, campaign_id: Optional[str], since: Optional[datetime], abnormal_only: bool):
+    """The export's rows, oldest first; the console adds its own filters to it."""
+    query = (
+        sa.select(
+            Screening.household_id, Household.phone, Screening.person_index, Screening.campaign_id,
+            Screening.channel, Screening.finished_at, Screening.temperature_c, Screening.temperature_said,
+            Screening.feels_feverish, Screening.symptoms, Screening.red_flags, Screening.abnormal,
+            Screening.reason, Screening.outcome, _escalation_status().label("escalation_status"),
+        )
+        .select_from(Screening)
+        .outerjoin(Household, Household.id == Screening.household_id)
+        .order_by(Screening.finished_at, Screening.id)
+    )
+    if campaign_id is not None:
+        query = query.where(Screening.campaign_id == campaign_id)
+    if since is not None:
+        query = query.where(Screening.finished_at >= since)
+    if abnormal_only:
+        query = query.where(Screening.abnormal.is_(True))
+    return query
+
+
+def _escalation_status():
+    rank = sa.case(_STATUS_RANK, value=Escalation.status, else_=len(_STATUS_RANK))
+    return (
+        sa.select(Escalation.status)
+        .where(Escalation.screening_id == Screening.id)
+        .order_by(rank, Escalation.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def screening_cells(row: Sequence[Any]) -> list[str]:
+    """One export row as the CSV's cells (spreadsheet formulas in residents' words neutralised)."""
+    (household_id, phone, person, campaign, channel, finished_at, temperature_c, temperature_said,
+     feels_feverish, symptoms, red_flags, abnormal, reason, outcome, escalation_status) = row
+    return [
+        household_id, phone or "", str(person), campaign or "", channel, _timestamp(finished_at),
+        "" if temperature_c is None else f"{temperature_c:.1f}",
+        _inert(temperature_said or ""),
+        _flag(feels_feverish), _codes(symptoms), _codes(red_flags), _flag(abnormal),
+        reason or "", outcome, escalation_status or "",
+    ]
+
+
+def _timestamp(value: Optional[datetime]) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _flag(value: Optional[bool]) -> str:
+    return "" if value is None else ("true" if value else "false")
+
+
+def _codes(value: Optional[str]) -> str:
+    if value is None:
+        return ""
+    return value or NO_CODES
+
+
+def _inert(text: str) -> str:
+    # The resident's own words: quoted so a spreadsheet shows them rather than evaluating them.
+    return "'" + text if text.startswith(_FORMULA_START) else text

@@ -1,0 +1,90 @@
+"""Simulated residents: population rows, consent per conversation, questions, answers."""
+from __future__ import annotations
+
+import pytest
+
+from campaigns.carriers.residents import (UNKNOWN_ANSWER, Answerer, PopulationError, SimResident, consent_for,
+                                  resident_from_row)
+
+
+@pytest.mark.parametrize("text, pickup", [
+    ("", ("answer",)),
+    ("answer", ("answer",)),
+    ("no_answer;busy;answer", ("no_answer", "busy", "answer")),
+    (" No Answer ; BUSY ;; machine ", ("no_answer", "busy", "machine")),
+    ("no-answer;failed", ("no_answer", "failed")),
+], ids=["empty-means-answer", "one", "several", "spaces-and-case", "hyphen"])
+def test_resident_from_row_reads_pickup(text, pickup):
+    assert resident_from_row({"pickup": text}).pickup == pickup
+
+
+@pytest.mark.parametrize("row, message", [
+    ({"pickup": "answer;ring"}, "pickup: unknown outcome 'ring' (known: answer, busy, no_answer, failed, machine)"),
+    ({"others": '[{"temperature": 38'}, "others: not valid JSON (Expecting ',' delimiter at character 19)"),
+    ({"others": '{"temperature": "38"}'}, 'others: must be a JSON list of {"temperature": ..., "symptoms": ...}'),
+    ({"others": '["38"]'}, 'others: must be a JSON list of {"temperature": ..., "symptoms": ...}'),
+    ({"others": '[{"temperature": "38"}, {"temp": "37", "age": 3}]'}, "others[1]: unknown key 'age'"),
+], ids=["unknown-pickup", "bad-json", "not-a-list", "list-of-text", "unknown-key-with-index"])
+def test_resident_from_row_rejects_malformed_columns(row, message):
+    with pytest.raises(PopulationError) as error:
+        resident_from_row(row)
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize("row, says", [
+    ({}, {"others_unwell": "no"}),
+    ({"others": '[{"temperature": "38"}]'}, {"others_unwell": "yes"}),
+    ({"others": '[{"temperature": "38"}]', "says_others_unwell": "just my son"}, {"others_unwell": "just my son"}),
+    ({"says_consent": "yes", "says_temperature": "36.6", "says_symptoms": "", "says_callback": "at 6pm",
+      "says_feels_feverish": "no"},
+     {"good_time": "yes", "temperature": "36.6", "callback_when": "at 6pm", "feels_feverish": "no",
+      "others_unwell": "no"}),
+], ids=["others-unwell-default-no", "others-unwell-yes-with-others", "others-unwell-given", "columns"])
+def test_resident_from_row_maps_says_columns(row, says):
+    assert resident_from_row(row).says == says
+
+
+def test_resident_from_row_others_values_become_text():
+    resident = resident_from_row({"others": '[{"temperature": 38.5, "symptoms": "cough"}, {"feels_feverish": "yes"}]'})
+    assert resident.others == ({"temperature": "38.5", "symptoms": "cough"}, {"feels_feverish": "yes"})
+
+
+def test_sim_resident_next_pickup_repeats_last_outcome():
+    resident = SimResident(pickup=("busy", "answer"))
+    assert [resident.next_pickup() for _ in range(4)] == ["busy", "answer", "answer", "answer"]
+    assert resident.attempts == 4
+
+
+@pytest.mark.parametrize("says, conversation, answer", [
+    ("yes", 0, "yes"),
+    ("not now, call me back at 6pm;yes", 0, "not now, call me back at 6pm"),
+    ("not now, call me back at 6pm;yes", 1, "yes"),
+    ("not now, call me back at 6pm;yes", 7, "yes"),
+    (" later ; ; sure ", 1, "sure"),
+    ("", 0, ""),
+], ids=["single", "first", "second", "last-repeats", "blanks-ignored", "empty"])
+def test_consent_for_picks_answer_of_conversation(says, conversation, answer):
+    assert consent_for(says, conversation) == answer
+
+
+def test_answerer_advances_other_index_on_new_member_not_on_reask():
+    resident = SimResident(says={"good_time": "later;yes", "temperature": "36.6"},
+                           others=({"temperature": "38", "symptoms": "cough"}, {"temperature": "36.5"}))
+    answerer = Answerer(resident)
+    questions = ["good_time", "temperature", "others_count", "other_temperature", "other_temperature",
+                 "other_symptoms", "other_temperature", "other_symptoms", "other_temperature", "symptoms"]
+    assert [answerer.answer(q) for q in questions] == [
+        "later", "36.6", "2", "38", "38", "cough", "36.5", UNKNOWN_ANSWER, UNKNOWN_ANSWER, UNKNOWN_ANSWER]
+
+
+def test_answerer_second_conversation_gives_next_consent():
+    resident = SimResident(says={"good_time": "later;yes"})
+    first, second = Answerer(resident), Answerer(resident)
+    assert (first.answer("good_time"), second.answer("good_time")) == ("later", "yes")
+    assert resident.conversations == 2
+
+
+def test_answerer_without_others_does_not_invent_answers():
+    answerer = Answerer(SimResident())
+    assert [answerer.answer(q) for q in ("others_count", "other_temperature", "good_time", "callback_when")] == [
+        UNKNOWN_ANSWER] * 4

@@ -1,0 +1,116 @@
+"""The `screening` console script: exit codes, messages, files written."""
+from __future__ import annotations
+
+import csv
+from datetime import datetime, timezone
+
+import pytest
+from sqlmodel import Session
+
+from campaigns import settings
+from campaigns.cli import main
+from campaigns.records.export import EXPORT_HEADER
+from campaigns.records.models import Household, Screening
+
+T0 = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def db(db):
+    """The shared fresh database, with three screenings in it."""
+    engine = db
+    with Session(engine) as session:
+        session.add(Household(id="h1", phone="+12024561111"))
+        for index, (campaign, abnormal, day) in enumerate([("a", True, 1), ("a", False, 2), ("b", True, 3)]):
+            session.add(Screening(household_id="h1", person_index=index, campaign_id=campaign,
+                                  conversation_id="c1", abnormal=abnormal,
+                                  started_at=T0.replace(day=day), finished_at=T0.replace(day=day)))
+        session.commit()
+    return engine
+
+
+def read_persons(path) -> list[str]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert tuple(rows[0]) == EXPORT_HEADER
+    return [row[2] for row in rows[1:]]
+
+
+def test_export_writes_file_and_summary(db, tmp_path, capsys):
+    path = tmp_path / "results.csv"
+    assert main(["export", "--out", str(path)]) == 0
+    assert read_persons(path) == ["0", "1", "2"]
+    assert capsys.readouterr().out.strip() == f"wrote 3 rows to {path}"
+    assert not (tmp_path / "results.csv.tmp").exists()
+
+
+@pytest.mark.parametrize("args, persons", [
+    (["--campaign", "a"], ["0", "1"]),
+    (["--since", "2024-03-02"], ["1", "2"]),
+    (["--since", "2024-03-02T09:00:01Z"], ["2"]),
+    (["--abnormal-only"], ["0", "2"]),
+    (["--campaign", "a", "--abnormal-only"], ["0"]),
+])
+def test_export_filters_from_arguments(db, tmp_path, args, persons):
+    path = tmp_path / "results.csv"
+    assert main(["export", "--out", str(path), *args]) == 0
+    assert read_persons(path) == persons
+
+
+def test_export_summary_singular_row(db, tmp_path, capsys):
+    path = tmp_path / "one.csv"
+    assert main(["export", "--out", str(path), "--campaign", "b"]) == 0
+    assert capsys.readouterr().out.strip() == f"wrote 1 row to {path}"
+
+
+def test_export_bad_since_exits_2_with_message(db, tmp_path, capsys):
+    path = tmp_path / "results.csv"
+    assert main(["export", "--out", str(path), "--since", "xyz"]) == 2
+    err = capsys.readouterr().err
+    assert "--since: 'xyz' is not a date; use YYYY-MM-DD" in err
+    assert "Traceback" not in err
+    assert not path.exists()
+
+
+def test_export_unwritable_out_exits_1_without_temp(db, tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    path = blocker / "results.csv"
+    assert main(["export", "--out", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"screening: cannot write {path}:") and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("screening.db")) == ["a-file"]
+
+
+def test_export_out_is_directory_exits_1_without_temp(db, tmp_path, capsys):
+    target = tmp_path / "dir"
+    target.mkdir()
+    assert main(["export", "--out", str(target)]) == 1
+    assert "cannot write" in capsys.readouterr().err
+    assert not (tmp_path / "dir.tmp").exists()
+
+
+def test_export_bad_database_url_exits_1_without_leaking_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SCREENING_DATABASE_URL", "nonsense://user:secret@host/db")
+    settings.get_settings.cache_clear()
+    try:
+        assert main(["export", "--out", str(tmp_path / "x.csv")]) == 1
+    finally:
+        settings.get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert "SCREENING_DATABASE_URL" in err and "secret" not in err
+
+
+@pytest.mark.parametrize("argv, code, stream, text", [
+    (["--help"], 0, "out", "export"),
+    (["export", "--help"], 0, "out", "--abnormal-only"),
+    ([], 2, "err", "required: COMMAND"),
+    (["bogus"], 2, "err", "invalid choice: 'bogus'"),
+    (["export"], 2, "err", "required: --out"),
+    (["export", "--out", "x.csv", "--extra"], 2, "err", "unrecognized arguments: --extra"),
+])
+def test_main_usage_returns_code_without_traceback(argv, code, stream, text, capsys):
+    assert main(argv) == code
+    captured = capsys.readouterr()
+    assert text in getattr(captured, stream)
+    assert "Traceback" not in captured.err
