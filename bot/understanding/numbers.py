@@ -27,6 +27,10 @@ TENS = {
 _ZERO_SOUNDS = {"oh", "o"}  # "one oh one" -> 101
 _POINT_WORDS = {"point", "dot", "decimal"}
 _FRACTION_WORDS = {"half": Decimal("0.5"), "quarter": Decimal("0.25")}
+_FRACTION_TOKENS = {"1/2": Decimal("0.5"), "1/4": Decimal("0.25"), "3/4": Decimal("0.75")}
+# A sign right before a number: no body temperature or count is negative, so a
+# signed number is never silently read without its sign.
+SIGNS = {"-", "+", "minus", "plus"}
 _ZERO_COUNT_WORDS = {"none", "nobody", "noone", "zero", "nil"}
 _ZERO_COUNT_PHRASES = {("no", "one"), ("not", "one"), ("no", "body")}
 _MAX_COUNT = Decimal(1_000_000)  # beyond any real count; also keeps int() cheap and safe
@@ -34,15 +38,28 @@ _MAX_COUNT = Decimal(1_000_000)  # beyond any real count; also keeps int() cheap
 # Order matters: times/dates ("9:30", "12/05") are kept whole so they are never
 # read as numbers; then numerals with a "." or "," decimal; then words; then
 # clause punctuation, kept as tokens so a number never spans "one, two".
+# A "-" or "+" right before a digit, and not after a word or number, is a
+# sign ("-37.5"). Any other dash becomes the DASH token, so "36-37" and "1-2"
+# stay two numbers, never 3637 or 12, unless it joins two letters
+# ("thirty-seven", "no-one"), where it drops out.
+DASH = "\u2013"
 _TOKEN = re.compile(
     r"[0-9]+(?:[/:][0-9]+)+|[0-9]+(?:[.,][0-9]+)?|[^\W\d_]+|[,;:!?.]"
+    r"|(?<![\w.,])[-+](?=[0-9])"
+    r"|(?P<dash>(?<![^\W\d_])-|-(?![^\W\d_]))"
 )
 _NUMERAL = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
+_FRACTION_TOKEN = re.compile(r"[0-9]+/[0-9]+")
 _CLEANUP = str.maketrans({
     "'": "", "\u2019": "",  # "it's" -> "its", "o'clock" -> "oclock"
     "\u00b0": " ", "\u00ba": " ",  # degree signs: "37.5°C" -> "37.5 c"
     "\u2103": " c ", "\u2109": " f ",  # single-character ℃ and ℉
+    "\u2044": "/",  # fraction slash, as typed on a keyboard
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),  # dashes, minus sign
 })
+# NFKC turns "37½" into "371⁄2", welding the half onto the 37; so vulgar
+# fractions become a separate "1/2" token first.
+_VULGAR_FRACTION = re.compile(r"[\u00bc-\u00be\u2150-\u215f\u2189]")
 
 
 @dataclass(frozen=True)
@@ -55,10 +72,15 @@ class SpokenNumber:
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case word, numeral and punctuation tokens; hyphens and symbols drop out."""
+    """Lower-case word, numeral, punctuation, sign and DASH tokens; other symbols drop out."""
     # Degree signs first: NFKC would turn "º" into the letter "o".
-    folded = unicodedata.normalize("NFKC", text.lower().translate(_CLEANUP))
-    return _TOKEN.findall(folded)
+    cleaned = _VULGAR_FRACTION.sub(_spell_fraction, text.lower().translate(_CLEANUP))
+    folded = unicodedata.normalize("NFKC", cleaned)
+    return [DASH if found.lastgroup == "dash" else found.group() for found in _TOKEN.finditer(folded)]
+
+
+def _spell_fraction(match: re.Match[str]) -> str:
+    return " " + unicodedata.normalize("NFKC", match.group()).replace("\u2044", "/") + " "
 
 
 def token_at(tokens: list[str], index: int) -> str:
@@ -94,13 +116,16 @@ def parse_count(text: str) -> int | None:
 
     "2", "two", "just one", "one person", "three of them", "both" (=2),
     "all three". "none"/"nobody"/"no one"/"zero" -> 0. Vague amounts
-    ("a few"), fractions, absurdly large numbers and conflicting numbers
-    ("two or three") give None.
+    ("a few"), fractions, signed numbers ("-2"), absurdly large numbers and
+    conflicting numbers ("two or three") give None.
     """
     tokens = tokenize(text)
     if _says_zero(tokens):
         return 0
-    values = {number.value for number in find_numbers(tokens)}
+    numbers = find_numbers(tokens)
+    if any(is_signed(tokens, number) for number in numbers):
+        return None
+    values = {number.value for number in numbers}
     if "both" in tokens:
         values.add(Decimal(2))
     if len(values) != 1:
@@ -122,12 +147,12 @@ def _read_number(tokens: list[str], index: int) -> SpokenNumber | None:
     if whole is None:
         return None
     value, end = whole
-    fraction = _read_point_fraction(tokens, end)
-    if fraction is not None and value == value.to_integral_value():
-        value, end = value + fraction[0], fraction[1]
-    extra = _read_and_a_fraction(tokens, end)
-    if extra is not None:
-        value, end = value + extra[0], extra[1]
+    if value == value.to_integral_value():
+        # Only a whole number takes a fraction: "37.5 and a half" is left
+        # unread, and has_loose_fraction() reports it.
+        fraction = _read_point_fraction(tokens, end) or _read_and_a_fraction(tokens, end)
+        if fraction is not None:
+            value, end = value + fraction[0], fraction[1]
     return SpokenNumber(value, index, end)
 
 
@@ -219,11 +244,30 @@ def _read_point_fraction(tokens: list[str], index: int) -> tuple[Decimal, int] |
 
 
 def _read_and_a_fraction(tokens: list[str], index: int) -> tuple[Decimal, int] | None:
-    """Read "and a half" / "and a quarter" (the "a" is optional)."""
-    if token_at(tokens, index) != "and":
-        return None
-    end = index + 1
-    if token_at(tokens, end) == "a":
-        end += 1
-    part = _FRACTION_WORDS.get(token_at(tokens, end))
+    """Read "and a half", "and three quarters", "1/2" or "and 1/2" (the "a" is optional)."""
+    end = index
+    if token_at(tokens, end) == "and":
+        end += 2 if token_at(tokens, end + 1) == "a" else 1
+        if token_at(tokens, end) == "three" and token_at(tokens, end + 1) == "quarters":
+            return Decimal("0.75"), end + 2
+        if token_at(tokens, end) in _FRACTION_WORDS:
+            return _FRACTION_WORDS[tokens[end]], end + 1
+    part = _FRACTION_TOKENS.get(token_at(tokens, end))
     return (part, end + 1) if part is not None else None
+
+
+def is_signed(tokens: list[str], number: SpokenNumber) -> bool:
+    """True when a sign ("-", "+", "minus", "plus") comes right before the number."""
+    return token_at(tokens, number.start - 1) in SIGNS
+
+
+def has_loose_fraction(tokens: list[str], number: SpokenNumber) -> bool:
+    """True when a point or fraction follows the number without being part of it.
+
+    "thirty seven point" (the digits were lost), "37.5 and a half", "37 1/3":
+    the number as read is not what was said.
+    """
+    following = token_at(tokens, number.end)
+    if following in _POINT_WORDS or _FRACTION_TOKEN.fullmatch(following):
+        return True
+    return _read_and_a_fraction(tokens, number.end) is not None

@@ -5,12 +5,24 @@ Answers may be typed or come from speech-to-text, so they are messy:
 "37.8 yesterday but today it's 37.1". Everything here is pure and never
 raises on a str.
 
-Choosing among several numbers (kept deliberately simple):
-  1. Numbers followed by a time/date word ("9 o'clock", "37 years") are ignored.
-  2. Prefer "temperature-looking" numbers: an explicit unit, or a value that
+One reading, or none: a guessed value is worse than asking again.
+  1. A number with a sign ("-37.5", "minus 37") or with a point or fraction it
+     could not take ("thirty seven point", "37.5 and a half") makes the whole
+     answer not understood.
+  2. Numbers followed by a time/date word ("9 o'clock", "37 years") are ignored.
+  3. Two different numbers with nothing between them but "or", "to", "and",
+     a dash or slash, punctuation or a correction ("no wait", "sorry") are a
+     range, an alternative or a correction: not understood. Malformed decimals
+     fall here too, as they split into two numbers: "37..5", "37 .5", "37. 5"
+     and "37, 8" may each hide a 37.5 or 37.8, so none is read as 37.
+  4. Prefer "temperature-looking" numbers: an explicit unit, or a value that
      lands in the plausible range once interpreted. If there are none, use all.
-  3. If "today", "now" or "currently" is said, take the number closest to it
-     (the later one on a tie); otherwise take the last number.
+  5. A reading the resident dates earlier ("yesterday", "this morning",
+     "before", "ago") is dropped when another reading is left. The time word
+     nearest the number in its clause decides, so in "yesterday 37.8 today
+     37.1" only 37.8 is earlier.
+  6. What is left must be one value, perhaps said twice ("37.5, 37.5");
+     different values ("37.5, 38") are not understood.
 
 Interpreting a bare number (no unit said):
   * a 3-digit integer 340..430 is a keypad/digit-by-digit reading: 375 -> 37.5 C;
@@ -25,7 +37,15 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from bot.understanding.numbers import SpokenNumber, find_numbers, token_at, tokenize
+from bot.understanding.numbers import (
+    DASH,
+    SpokenNumber,
+    find_numbers,
+    has_loose_fraction,
+    is_signed,
+    token_at,
+    tokenize,
+)
 
 PLAUSIBLE_MIN_C = 34.0
 PLAUSIBLE_MAX_C = 43.0
@@ -40,14 +60,26 @@ _UNIT_WORDS = {
     "c": "C", "celsius": "C", "celcius": "C", "centigrade": "C",
     "f": "F", "fahrenheit": "F", "farenheit": "F", "fahrenheight": "F",
 }
-_TIME_ANCHORS = {"today", "now", "currently"}
+# Rule 5: the time a reading belongs to, from the word nearest it in its clause.
+# Now-words count only as the nearer word: "yesterday 37.8 today 37.1".
+_NOW_WORDS = {"today", "now", "currently"}
+_EARLIER_WORDS = {"yesterday", "earlier", "morning", "before", "ago", "last", "previously"}
+_TIME_WORD_REACH = 8  # tokens; keeps the search short on very long answers
 # Words after a number that show it is a time, date, age or amount instead.
 _NOT_TEMPERATURE_AFTER = {
     "oclock", "am", "pm", "th", "st", "nd", "rd", "percent", "times",
     "minute", "minutes", "hour", "hours", "day", "days",
     "week", "weeks", "month", "months", "year", "years",
 }
-_CLAUSE_BREAKS = {",", ";", ":", "!", "?", ".", "but"}
+_CLAUSE_BREAKS = {",", ";", ":", "!", "?", ".", DASH, "but"}
+_READING_BREAKS = _CLAUSE_BREAKS | {"and", "then"}
+# Rule 3: what may stand between two numbers offered as one answer.
+_JOINERS = (
+    {"or", "to", "and", "till", "until", "through", "thru", "nor", "either"}
+    | {"no", "wait", "sorry", "actually", "i", "mean", "rather", "correction"}
+    | {"um", "uh", "er", "erm", "hmm", "maybe", "perhaps", "possibly", "probably"}
+    | _CLAUSE_BREAKS | _DEGREE_WORDS | set(_UNIT_WORDS)
+)
 
 
 @dataclass(frozen=True)
@@ -85,9 +117,12 @@ def parse_temperature(text: str) -> Temperature | None:
     is chosen when the answer mentions several.
     """
     tokens = tokenize(text)
+    numbers = find_numbers(tokens)
+    if any(is_signed(tokens, n) or has_loose_fraction(tokens, n) for n in numbers):
+        return None  # rule 1
     candidates = [
         candidate
-        for number in find_numbers(tokens)
+        for number in numbers
         if (candidate := _to_candidate(number, tokens)) is not None
     ]
     chosen = _choose(candidates, tokens)
@@ -137,24 +172,61 @@ def _in_range(value: Decimal, bounds: tuple[Decimal, Decimal]) -> bool:
 
 
 def _choose(candidates: list[_Candidate], tokens: list[str]) -> _Candidate | None:
-    """Pick the number the resident meant (rules in the module docstring)."""
+    """The one reading meant, or None (rules 3 to 6 in the module docstring)."""
     pool = [c for c in candidates if c.looks_like_temperature] or candidates
-    if not pool:
+    if not pool or _offers_a_choice(candidates, tokens):
         return None
-    anchors = [i for i, token in enumerate(tokens) if token in _TIME_ANCHORS]
-    if not anchors:
-        return pool[-1]
-    return min(pool, key=lambda c: (_distance(c, anchors), -c.start))
+    later = [c for c in pool if _time_of(c, tokens) not in _EARLIER_WORDS] or pool
+    if len({c.celsius for c in later}) != 1:
+        return None
+    return later[-1]
 
 
-def _distance(candidate: _Candidate, anchors: list[int]) -> int:
-    """Tokens between a number and the nearest "today"/"now"."""
-    def gap(anchor: int) -> int:
-        if anchor < candidate.start:
-            return candidate.start - anchor
-        return max(0, anchor - (candidate.end - 1))
+def _offers_a_choice(candidates: list[_Candidate], tokens: list[str]) -> bool:
+    """True for "36-37", "37 or 38", "37..5", "37.5, no wait 38" (rule 3).
 
-    return min(gap(anchor) for anchor in anchors)
+    Every neighbouring pair counts, even when one number is not plausible:
+    "37..5" must not become 37 just because 5 is no temperature.
+    """
+    for first, second in zip(candidates, candidates[1:]):
+        if first.celsius == second.celsius:
+            continue  # the same reading said twice
+        if not (first.looks_like_temperature or second.looks_like_temperature):
+            continue  # "at 8 or 9" is about something else
+        if all(token in _JOINERS for token in tokens[first.end:second.start]):
+            return True
+    return False
+
+
+def _time_of(candidate: _Candidate, tokens: list[str]) -> str | None:
+    """The time word nearest the reading in its clause (rule 5); before wins a tie.
+
+    "yesterday 37.8 today 37.1": 37.8 has "yesterday" and "today" one token
+    away, and a time word usually leads its reading.
+    """
+    found = [
+        word
+        for word in (
+            _nearest_time_word(tokens, candidate.start - 1, -1),
+            _nearest_time_word(tokens, candidate.end, 1),
+        )
+        if word is not None
+    ]
+    if not found:
+        return None
+    return min(found, key=lambda word: word[0])[1]  # min keeps the first on a tie: "before"
+
+
+def _nearest_time_word(tokens: list[str], index: int, step: int) -> tuple[int, str] | None:
+    """(distance, word) of the first time word walking from index, within the clause."""
+    for distance in range(1, _TIME_WORD_REACH + 1):
+        token = token_at(tokens, index)
+        if token == "" or token in _READING_BREAKS:
+            return None
+        if token in _NOW_WORDS or token in _EARLIER_WORDS:
+            return distance, token
+        index += step
+    return None
 
 
 # --- "I haven't measured" ---------------------------------------------------

@@ -4,7 +4,15 @@ from decimal import Decimal
 
 import pytest
 
-from bot.understanding.numbers import find_numbers, parse_count, tokenize, words_to_number
+from bot.understanding.numbers import (
+    DASH,
+    find_numbers,
+    has_loose_fraction,
+    is_signed,
+    parse_count,
+    tokenize,
+    words_to_number,
+)
 
 COUNT_ROWS = [
     ("2", 2),
@@ -33,10 +41,16 @@ COUNT_ROWS = [
     ("", None),
     ("I don't know", None),
     ("two or three", None),
+    ("1-2", None),
+    ("3 - 4", None),
     ("2 adults and 1 child", None),
     ("2.5", None),
     ("at 9:30", None),
     ("9" * 5000, None),
+    ("-2", None),
+    ("minus two", None),
+    ("2\u00bd", None),
+    ("\u00bd", None),
 ]
 
 NUMBER_ROWS = [
@@ -57,6 +71,12 @@ NUMBER_ROWS = [
     ("37,8", Decimal("37.8")),
     ("37 point 5", Decimal("37.5")),
     ("37 and a half", Decimal("37.5")),
+    ("thirty seven and three quarters", Decimal("37.75")),
+    ("37\u00bd", Decimal("37.5")),
+    ("37 and \u00bc", Decimal("37.25")),
+    ("37 1/2", Decimal("37.5")),
+    ("37.5 and a half", None),
+    ("thirty seven point", None),
     ("thirty seven degrees", None),
     ("hello", None),
     ("", None),
@@ -72,6 +92,35 @@ TOKEN_ROWS = [
     ("100.4\u2109", ["100.4", "f"]),
     ("haven\u2019t", ["havent"]),
     ("\uff13\uff17.\uff15", ["37.5"]),
+    ("-37.5", ["-", "37.5"]),
+    ("+37", ["+", "37"]),
+    ("\u221237", ["-", "37"]),
+    ("(-37)", ["-", "37"]),
+    ("36-37", ["36", DASH, "37"]),
+    ("36 - 37", ["36", DASH, "37"]),
+    ("36\u201337", ["36", DASH, "37"]),
+    ("1-2", ["1", DASH, "2"]),
+    ("37.5 -- 38", ["37.5", DASH, DASH, "38"]),
+    ("no-one", ["no", "one"]),
+    ("37\u00bd", ["37", "1/2"]),
+    ("\u00bd", ["1/2"]),
+    ("37\u2153", ["37", "1/3"]),
+]
+
+# (text, whether its first number is signed, whether a fraction is left over)
+SHAPE_ROWS = [
+    ("37.5", False, False),
+    ("-37.5", True, False),
+    ("minus 37", True, False),
+    ("plus 37", True, False),
+    ("36-37", False, False),
+    ("thirty seven point", False, True),
+    ("37 dot", False, True),
+    ("37.5 and a half", False, True),
+    ("37.5 1/2", False, True),
+    ("37 1/3", False, True),
+    ("37 and a half", False, False),
+    ("37 and then", False, False),
 ]
 
 
@@ -92,6 +141,18 @@ def test_words_to_number_reads_whole_text(text: str, value: Decimal | None) -> N
 @pytest.mark.parametrize(("text", "tokens"), TOKEN_ROWS, ids=[row[0] for row in TOKEN_ROWS])
 def test_tokenize_splits_words_numerals_and_punctuation(text: str, tokens: list[str]) -> None:
     assert tokenize(text) == tokens
+
+
+@pytest.mark.parametrize(
+    ("text", "signed", "loose"), SHAPE_ROWS, ids=[row[0] for row in SHAPE_ROWS]
+)
+def test_number_shape_reports_signs_and_loose_fractions(
+    text: str, signed: bool, loose: bool
+) -> None:
+    tokens = tokenize(text)
+    number = find_numbers(tokens)[0]
+
+    assert (is_signed(tokens, number), has_loose_fraction(tokens, number)) == (signed, loose)
 
 
 def test_find_numbers_reports_values_and_spans() -> None:
