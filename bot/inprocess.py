@@ -66,7 +66,7 @@ class InProcessBot:
 
     async def converse(self, sender_id: str, text: str, *, channel: str = "rest",
                        metadata: Optional[dict[str, Any]] = None) -> Reply:
-        return await converse(self.agent.handle_message, channel=channel, conversation_id=sender_id, text=text,
+        return await converse(self.agent, channel=channel, conversation_id=sender_id, text=text,
                               metadata=metadata)
 
     async def open(self, contact, *, channel: str, now: Optional[datetime] = None) -> Reply:

@@ -17,6 +17,8 @@ import sys
 from functools import lru_cache
 from typing import Any
 
+from campaigns.phones import mask_phones_in_logs
+
 _applied = False
 
 
@@ -70,6 +72,7 @@ def apply() -> None:
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.events import Event
 
+    mask_phones_in_logs()  # Rasa names senders (phone numbers, for texts) in its own warnings
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = _memoized_event_lookup(Event.resolve_by_type)
     _applied = True

@@ -1,13 +1,15 @@
-"""Serve the assistant: the Rasa server (API enabled), the action server and the supervisor
-console, together.
+"""Serve the assistant: the Rasa server, the action server and the supervisor console, together.
 
 Usage: python -m bot.serve [--port 5005] [--actions-port 5055] [--host localhost] [--console-port 8000]
 All inherit the environment, so SCREENING_DATABASE_URL reaches the actions and the console.
-The console listens on 127.0.0.1 only. Ctrl-C stops all three.
+The Rasa server serves only its channels: Rasa's HTTP API (trackers, events) is not served,
+so nothing on the public port reads or writes a conversation but the channels. The action
+server and the console listen on 127.0.0.1. Ctrl-C stops all three.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import subprocess
 import sys
@@ -21,11 +23,14 @@ ENDPOINTS = """action_endpoint:
 """
 
 
+MAX_REQUEST_BYTES = 65_536  # any body past this gets 413 before it is read: no route needs more
+
+
 def commands(model: Path, endpoints: Path, args: argparse.Namespace) -> list[list[str]]:
-    rasa = [sys.executable, "-m", "bot.rasa_runtime"]  # rasa, with the hot-path fix
+    rasa = [sys.executable, "-m", "bot.rasa_runtime"]  # rasa, with the hot-path fix and masked logs
     return [
-        [sys.executable, "-m", "rasa", "run", "actions", "--actions", "bot.actions", "--port", str(args.actions_port)],
-        [*rasa, "run", "--enable-api", "--model", str(model), "--interface", args.host,
+        [*rasa, "run", "actions", "--actions", "bot.actions", "--port", str(args.actions_port)],
+        [*rasa, "run", "--model", str(model), "--interface", args.host,
          "--port", str(args.port), "--credentials", str(ROOT / "credentials.yml"),
          "--endpoints", str(endpoints)],
         [sys.executable, "-m", "campaigns.console", "--host", "127.0.0.1", "--port", str(args.console_port)],
@@ -37,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         endpoints = Path(tmp) / "endpoints.yml"
         endpoints.write_text(ENDPOINTS.format(host="localhost", port=args.actions_port))
-        procs = [subprocess.Popen(cmd, cwd=ROOT) for cmd in commands(model, endpoints, args)]
+        env = environment()
+        procs = [subprocess.Popen(cmd, cwd=ROOT, env=env) for cmd in commands(model, endpoints, args)]
         print(f"Rasa server on http://{args.host}:{args.port}, actions on :{args.actions_port}, console on "
               f"http://127.0.0.1:{args.console_port}; Ctrl-C stops all three", flush=True)
         stop = lambda *_: [p.send_signal(signal.SIGINT) for p in procs if p.poll() is None]  # noqa: E731
@@ -54,6 +60,13 @@ def run(args: argparse.Namespace) -> int:
         stop()
         _wait_all(procs)
         return died[0] if died else 0
+
+
+def environment() -> dict[str, str]:
+    """The servers' environment: Sanic's request cap, and the action server on loopback unless
+    SANIC_HOST says otherwise (it is an internal service)."""
+    return {**os.environ, "SANIC_REQUEST_MAX_SIZE": os.environ.get("SANIC_REQUEST_MAX_SIZE", str(MAX_REQUEST_BYTES)),
+            "SANIC_HOST": os.environ.get("SANIC_HOST", "127.0.0.1")}
 
 
 def _wait_all(procs: list[subprocess.Popen]) -> None:

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     # close text conversations, and the token that channel asks for (Authorization: Bearer).
     rasa_url: str = "http://localhost:5005"
     bot_token: Optional[SecretStr] = None
+    # Web chat rate limits, per sender id and per client address (behind a proxy, tell Sanic
+    # which header holds the client's address, e.g. SANIC_PROXIES_COUNT=1, or every resident
+    # shares the proxy's address).
+    chat_messages_per_minute: float = 20
+    chat_messages_per_minute_per_address: float = 120
     # Twilio's REST API; only tests and staging point it elsewhere (a local emulator).
     twilio_api_url: str = "https://api.twilio.com"
 

@@ -26,6 +26,7 @@ CHANNELS = {
     "rest": Channel.chat,
     "socketio": Channel.chat,
     "cmdline": Channel.chat,
+    "chat": Channel.chat,
     "simulated": Channel.simulated,
     "voice": Channel.voice,
     "sms": Channel.sms,
@@ -80,10 +81,11 @@ def household_zone(tracker: Tracker) -> ZoneInfo:
 def resolve_session(session: Session, *, sender_id: str, metadata: dict[str, Any]) -> tuple[Household, dict[str, Any]]:
     """The household this conversation is about, and the campaign context of its attempt.
 
-    A campaign's conversation names its attempt in the session metadata (set by our channels
-    and the in-process adapter, never by a resident); household, campaign, emergency number
-    and screening rules are read from the attempt. A resident writing in is found by the phone
-    number that is their sender id; an unknown sender becomes a walk-in household.
+    Session metadata is set by our own channels and the in-process adapter, never taken from a
+    client. A campaign's conversation names its attempt; household, campaign, emergency number
+    and screening rules are read from it. A text that came through Twilio's signed webhook
+    names the phone it came from, and joins that phone's household. Anything else (a web chat
+    whatever its sender id says) is an anonymous walk-in.
     """
     attempt_id = metadata.get("attempt_id")
     call = call_context(session, attempt_id=attempt_id) if isinstance(attempt_id, int) else None
@@ -93,9 +95,11 @@ def resolve_session(session: Session, *, sender_id: str, metadata: dict[str, Any
             return household, call.slots()
     if attempt_id is not None:
         log.warning("session metadata names unknown attempt %r; treating as walk-in", attempt_id)
-    phone = sender_id if E164.match(sender_id or "") else None
-    if phone:
+    phone = metadata.get("phone")
+    if isinstance(phone, str) and E164.match(phone):
         phone = normalize_phone(phone, region=settings().default_region)
+    else:
+        phone = None
     walk_in = get_or_create_walk_in(session, sender_id=sender_id, phone=phone, timezone=settings().default_timezone)
     return walk_in, {}
 

@@ -5,7 +5,7 @@ import abc
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import flow
@@ -122,7 +122,9 @@ class ActionFallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         response = "utter_fallback_final" if _fell_back_last_turn(tracker) else "utter_rephrase"
         dispatcher.utter_message(response=response)
-        return []
+        # As Rasa's own fallback does: forget the message, so the bot listens again instead of
+        # predicting this action over and over until the circuit breaker stops the conversation.
+        return [UserUtteranceReverted()]
 
 
 def _fell_back_last_turn(tracker: Tracker) -> bool:

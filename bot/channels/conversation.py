@@ -5,17 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Optional
 
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted
 
 from bot.questions import is_question, question_of
 
 log = logging.getLogger(__name__)
-MessageHandler = Callable[[UserMessage], Awaitable[Any]]
 HANG_UP_ACTION = "action_hang_up"
 HANG_UP_WAIT = 5.0  # seconds to wait for the bot to record a hang-up
+WAY_FORWARD = "utter_way_forward"  # said after a turn that failed; the domain has it per channel
+TECHNICAL_FAULT = "Sorry, we have a technical problem. Please try again."  # if even that fails
 
 
 class ReplyCollector(CollectingOutputChannel):
@@ -50,16 +53,53 @@ class Reply:
         return question_of(self.asked_with)
 
 
-async def converse(on_new_message: MessageHandler, *, channel: str, conversation_id: str, text: str,
+async def converse(agent: Agent, *, channel: str, conversation_id: str, text: str,
                    metadata: Optional[dict[str, Any]] = None) -> Reply:
-    """One resident message in, the bot's replies out."""
+    """One resident message in, the bot's replies out. A turn that fails or trips Rasa's
+    circuit breaker still gets a way forward, and leaves the conversation listening, so the
+    next message works; the same text is never sent twice in one reply."""
     collector = ReplyCollector(channel)
-    await on_new_message(UserMessage(text, collector, conversation_id, input_channel=channel,
-                                     metadata=metadata or {}))
-    said = [m for m in collector.messages if m.get("text")]
-    questions = [m.get("response") for m in collector.messages if is_question(m.get("response"))]
+    message = UserMessage(text, collector, conversation_id, input_channel=channel, metadata=metadata or {})
+    try:
+        await agent.handle_message(message)
+        jammed = not await _listening(agent, conversation_id)
+    except Exception:
+        log.exception("conversation %s: the turn failed", conversation_id)
+        jammed = True
+    if jammed:
+        await _listen_again(agent, conversation_id, collector)
+    said = _once([m for m in collector.messages if m.get("text")])
+    questions = [m.get("response") for m in said if is_question(m.get("response"))]
     return Reply(texts=[m["text"] for m in said], asked_with=questions[-1] if questions else None,
                  responses=tuple(m.get("response") for m in said))
+
+
+def _once(messages: list[dict]) -> list[dict]:
+    seen: set[str] = set()
+    return [m for m in messages if not (m["text"] in seen or seen.add(m["text"]))]
+
+
+async def _listening(agent: Agent, conversation: str) -> bool:
+    tracker = await agent.tracker_store.retrieve(conversation)
+    return tracker is None or tracker.latest_action_name == ACTION_LISTEN_NAME
+
+
+async def _listen_again(agent: Agent, conversation: str, collector: ReplyCollector) -> None:
+    """Close a jammed turn: the resident is told how to go on, and the bot listens again.
+    An open form is left open, so the next answer goes where it belongs."""
+    log.warning("conversation %s: the turn did not end normally; the bot listens again", conversation)
+    try:
+        async with agent.lock_store.lock(conversation):
+            tracker = await agent.tracker_store.get_or_create_tracker(conversation)
+            if tracker.latest_action_name != ACTION_LISTEN_NAME:
+                tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+                await agent.tracker_store.save(tracker)
+            reply = await agent.nlg.generate(WAY_FORWARD, tracker, collector.name())
+    except Exception:
+        log.exception("conversation %s: could not reopen the conversation", conversation)
+        reply = None
+    await collector.send_text_message(conversation, (reply or {}).get("text") or TECHNICAL_FAULT,
+                                      utter_action=WAY_FORWARD)
 
 
 async def hang_up(agent: Agent, conversation: str, channel: str = "voice") -> bool:

@@ -13,14 +13,15 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
+from rasa.core.agent import Agent
 from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.conversation import MessageHandler, converse, hang_up
+from bot.channels.conversation import converse, hang_up
 from bot.channels.storage import context_of
 from campaigns.settings import get_settings
 
@@ -46,7 +47,7 @@ class OutreachInput(InputChannel):
     def __init__(self, token: Optional[str]) -> None:
         self.token = token
 
-    def blueprint(self, on_new_message: MessageHandler) -> Blueprint:
+    def blueprint(self, on_new_message: Callable) -> Blueprint:
         hooks = Blueprint("outreach_webhooks", __name__)
 
         async def route(request: Request, action: str) -> HTTPResponse:
@@ -58,7 +59,7 @@ class OutreachInput(InputChannel):
                 body = json.loads(request.body or b"{}")
             except ValueError:
                 return response.json({"error": "the body is not JSON"}, status=400)
-            return await self._serve(request, action, body if isinstance(body, dict) else {}, on_new_message)
+            return await self._serve(request, action, body if isinstance(body, dict) else {}, request.app.ctx.agent)
 
         hooks.add_route(route, "/<action:open|say|close>", methods=["POST"], name="outreach")
         return hooks
@@ -67,18 +68,18 @@ class OutreachInput(InputChannel):
         given = request.headers.get("Authorization", "")
         return bool(self.token) and hmac.compare_digest(given.encode(), f"Bearer {self.token}".encode())
 
-    async def _serve(self, request: Request, action: str, body: dict, on_new_message: MessageHandler) -> HTTPResponse:
+    async def _serve(self, request: Request, action: str, body: dict, agent: Agent) -> HTTPResponse:
         attempt = body.get("attempt")
         call = await context_of(attempt) if isinstance(attempt, int) and 0 < attempt < 2**63 else None
         if call is None:
             return response.json({"error": "no placed attempt with that number"}, status=404)
         if action == "close":
-            return response.json({"closed": await hang_up(request.app.ctx.agent, call.conversation_id)})
+            return response.json({"closed": await hang_up(agent, call.conversation_id)})
         channel, text = body.get("channel"), body.get("text") if action == "say" else "/greet"
         if channel not in CHANNELS or not isinstance(text, str) or not text.strip():
             return response.json({"error": f"channel must be one of {', '.join(CHANNELS)}, with a text"}, status=400)
         try:
-            reply = await converse(on_new_message, channel=channel, conversation_id=call.conversation_id, text=text,
+            reply = await converse(agent, channel=channel, conversation_id=call.conversation_id, text=text,
                                    metadata={"attempt_id": call.attempt_id})
         except Exception:
             log.exception("outreach conversation %s: the bot failed", call.conversation_id)

@@ -17,13 +17,16 @@ from __future__ import annotations
 import logging
 from typing import Optional
 
+from rasa.core.agent import Agent
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlmodel import Session
 
 from bot.channels import twiml
-from bot.channels.conversation import MessageHandler, converse
+from bot.channels.chat import TOO_LONG
+from bot.channels.conversation import converse, last_question
+from bot.channels.edge import RateLimiter, clean_text, too_long
 from bot.channels.storage import carrier_event, in_database
 from bot.channels.twilio_base import Handler, TwilioChannel, xml
 from campaigns.records.households import find_household_by_phone, record_opt_in, record_opt_out
@@ -47,26 +50,37 @@ class SmsInput(TwilioChannel):
     def name(cls) -> str:
         return "sms"
 
+    def __init__(self, config) -> None:
+        super().__init__(config)
+        self.senders = RateLimiter(per_minute=20, burst=10)  # a resident writes a few texts a minute
+
     def routes(self) -> dict[str, Handler]:
         return {"inbound": self.inbound, "status": self.status}
 
-    async def inbound(self, request: Request, fields: dict[str, str], on_new_message: MessageHandler) -> HTTPResponse:
+    async def inbound(self, request: Request, fields: dict[str, str], agent: Agent) -> HTTPResponse:
         phone = normalize_phone(fields.get("From", ""), region=get_settings().default_region)
-        body = (fields.get("Body") or "").strip()
+        body = clean_text(fields.get("Body") or "")
         if phone is None:
             log.warning("inbound SMS from an unreadable number refused")
             return response.text("unreadable From number", status=400)
+        if not self.senders.allow(phone):  # Twilio retries nothing on 429: the flood is simply dropped
+            log.warning("SMS from %s over the rate limit; not answered", mask_phone(phone))
+            return response.text("too many messages", status=429)
         keyword = body.upper()
         if keyword in OPT_OUT_WORDS:
-            return await self._opt_out(on_new_message, phone, body)
+            return await self._opt_out(agent, phone, body)
         if keyword in OPT_IN_WORDS or keyword == "YES" and await in_database(lambda s: _opted_out(s, phone)):
             changed = await in_database(lambda s: _opt_in(s, phone))
             log.info("SMS opt-in from %s%s", mask_phone(phone), "" if changed else " (was not opted out)")
             return xml(twiml.messages([]))
         conversation = await in_database(lambda s: _open_conversation(s, phone))
-        sender, metadata = (conversation["id"], conversation["metadata"]) if conversation else (phone, {})
+        # A walk-in's number is proved by Twilio's signature on this request: the bot may use it.
+        sender, metadata = (conversation["id"], conversation["metadata"]) if conversation else (phone, {"phone": phone})
+        if too_long(body):
+            question = await last_question(agent, sender)
+            return xml(twiml.messages([TOO_LONG] + ([question] if question else [])))
         try:
-            reply = await converse(on_new_message, channel="sms", conversation_id=sender, text=body or "?",
+            reply = await converse(agent, channel="sms", conversation_id=sender, text=body or "?",
                                    metadata=metadata)
         except Exception:
             log.exception("sms conversation with %s: the bot failed", mask_phone(phone))
@@ -75,12 +89,12 @@ class SmsInput(TwilioChannel):
             await self._progress(conversation, ended=reply.asked_with is None)
         return xml(twiml.messages(reply.texts))
 
-    async def _opt_out(self, on_new_message: MessageHandler, phone: str, said: str) -> HTTPResponse:
+    async def _opt_out(self, agent: Agent, phone: str, said: str) -> HTTPResponse:
         """Twilio has stopped our messages to this number and told the resident; we record it.
         Answers given so far are kept (the bot's opt-out action does that)."""
         conversation = await in_database(lambda s: _open_conversation(s, phone))
         if conversation:
-            await converse(on_new_message, channel="sms", conversation_id=conversation["id"], text="/opt_out",
+            await converse(agent, channel="sms", conversation_id=conversation["id"], text="/opt_out",
                            metadata=conversation["metadata"])
             await self._progress(conversation, ended=True)
         else:
@@ -96,7 +110,7 @@ class SmsInput(TwilioChannel):
             await carrier_event(attempt_id=conversation["attempt"], status="completed", carrier_ref=ref,
                                 detail="the conversation ended")
 
-    async def status(self, request: Request, fields: dict[str, str], on_new_message: MessageHandler) -> HTTPResponse:
+    async def status(self, request: Request, fields: dict[str, str], agent: Agent) -> HTTPResponse:
         state, code = fields.get("MessageStatus", ""), fields.get("ErrorCode") or ""
         if state in ("failed", "undelivered"):
             await carrier_event(attempt_id=self.config.attempt_of(request), status="failed",

@@ -7,18 +7,18 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Optional
 from urllib.parse import parse_qs, urlencode
 
+from rasa.core.agent import Agent
 from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
-from bot.channels.conversation import MessageHandler
 from campaigns.records.contacts import read_attempt, sign_attempt
 from campaigns.settings import get_settings
 
 log = logging.getLogger(__name__)
-Handler = Callable[[Request, dict, MessageHandler], Awaitable[HTTPResponse]]
+Handler = Callable[[Request, dict, Agent], Awaitable[HTTPResponse]]
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class TwilioChannel(InputChannel):
         """Why a signed request cannot be served (answered 400), or None."""
         return None
 
-    def blueprint(self, on_new_message: MessageHandler) -> Blueprint:
+    def blueprint(self, on_new_message: Callable) -> Blueprint:
         hooks = Blueprint(f"{self.name()}_webhooks", __name__)
 
         async def health(_: Request) -> HTTPResponse:
@@ -102,10 +102,10 @@ class TwilioChannel(InputChannel):
 
         hooks.add_route(health, "/", methods=["GET"], name="health")
         for path, handler in self.routes().items():
-            hooks.add_route(self._checked(handler, on_new_message), f"/{path}", methods=["POST"], name=path)
+            hooks.add_route(self._checked(handler), f"/{path}", methods=["POST"], name=path)
         return hooks
 
-    def _checked(self, handler: Handler, on_new_message: MessageHandler):
+    def _checked(self, handler: Handler):
         async def route(request: Request) -> HTTPResponse:
             if not self.config.signature_ok(request):
                 log.warning("%s webhook %s refused: bad or missing X-Twilio-Signature", self.name(), request.path)
@@ -113,7 +113,7 @@ class TwilioChannel(InputChannel):
             problem = self.problem(request, handler)
             if problem:
                 return response.text(problem, status=400)
-            return await handler(request, form(request), on_new_message)
+            return await handler(request, form(request), request.app.ctx.agent)
 
         return route
 

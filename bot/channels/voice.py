@@ -17,12 +17,14 @@ from __future__ import annotations
 import logging
 from typing import Optional
 
+from rasa.core.agent import Agent
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import twiml
-from bot.channels.conversation import MessageHandler, Reply, converse, hang_up, last_question
+from bot.channels.conversation import Reply, converse, hang_up, last_question
+from bot.channels.edge import MAX_ANSWER_CHARS, clean_text
 from bot.channels.hints import hints_for
 from bot.channels.storage import carrier_event, context_of
 from bot.channels.twilio_base import Handler, TwilioChannel, query, xml
@@ -63,7 +65,7 @@ class VoiceInput(TwilioChannel):
         return await context_of(self.config.attempt_of(request))
 
     # --- the call is answered ----------------------------------------------------------
-    async def answer(self, request: Request, fields: dict[str, str], on_new_message: MessageHandler) -> HTTPResponse:
+    async def answer(self, request: Request, fields: dict[str, str], agent: Agent) -> HTTPResponse:
         call = await self._context(request)
         if call is None:
             return response.text("no such call", status=404)
@@ -74,20 +76,20 @@ class VoiceInput(TwilioChannel):
                                 detail=f"answering machine ({fields['AnsweredBy']}): "
                                        + ("message left" if message else "hung up"))
             return xml(twiml.hang_up([message] if message else [], speaker=speaker))
-        return await self._turn(on_new_message, call, "/greet", speaker)
+        return await self._turn(agent, call, "/greet", speaker)
 
     # --- an answer, or silence ---------------------------------------------------------
-    async def gather(self, request: Request, fields: dict[str, str], on_new_message: MessageHandler) -> HTTPResponse:
+    async def gather(self, request: Request, fields: dict[str, str], agent: Agent) -> HTTPResponse:
         call = await self._context(request)
         if call is None:
             return response.text("no such call", status=404)
         args = query(request)
         speaker = twiml.Speaker(call.language, call.voice)
-        said = (fields.get("SpeechResult") or "").strip() or (fields.get("Digits") or "").strip().rstrip("#")
+        said = clean_text(fields.get("SpeechResult") or "") or clean_text(fields.get("Digits") or "").rstrip("#")
+        said = said[:MAX_ANSWER_CHARS]  # a recogniser's transcript of a long speech: the start is the answer
         if said:
-            return await self._turn(on_new_message, call, said, speaker)
+            return await self._turn(agent, call, said, speaker)
         tries = int(args.get("tries") or 0) + 1
-        agent = getattr(request.app.ctx, "agent", None)
         if tries > MAX_REPROMPTS:
             await hang_up(agent, call.conversation_id)
             return xml(twiml.hang_up([NEVER_HEARD], speaker=speaker))
@@ -96,10 +98,10 @@ class VoiceInput(TwilioChannel):
         action = self._gather_url(call, args.get("question"), tries)
         return xml(twiml.ask(texts, action=action, speaker=speaker, hints=hints_for(args.get("question"))))
 
-    async def _turn(self, on_new_message: MessageHandler, call: CallContext, text: str,
+    async def _turn(self, agent: Agent, call: CallContext, text: str,
                     speaker: twiml.Speaker) -> HTTPResponse:
         try:
-            reply = await converse(on_new_message, channel="voice", conversation_id=call.conversation_id, text=text,
+            reply = await converse(agent, channel="voice", conversation_id=call.conversation_id, text=text,
                                    metadata={"attempt_id": call.attempt_id})
         except Exception:  # the resident hears an apology; the call ends with nothing recorded and is retried
             log.exception("voice conversation %s: the bot failed", call.conversation_id)
@@ -117,7 +119,7 @@ class VoiceInput(TwilioChannel):
                                tries=tries or None)
 
     # --- call progress -----------------------------------------------------------------
-    async def status(self, request: Request, fields: dict[str, str], on_new_message: MessageHandler) -> HTTPResponse:
+    async def status(self, request: Request, fields: dict[str, str], agent: Agent) -> HTTPResponse:
         attempt_id = self.config.attempt_of(request)
         twilio_status = fields.get("CallStatus", "")
         if twilio_status not in CALL_STATUSES:
@@ -129,7 +131,7 @@ class VoiceInput(TwilioChannel):
             # Keep what was said before the line went dead, before the dispatcher sees the end.
             call = await context_of(attempt_id)
             if call is not None:
-                await hang_up(getattr(request.app.ctx, "agent", None), call.conversation_id)
+                await hang_up(agent, call.conversation_id)
         if status is not None:
             detail = f"Twilio: {twilio_status}" + (f" (error {fields['ErrorCode']})" if fields.get("ErrorCode") else "")
             await carrier_event(attempt_id=attempt_id, status=status,

@@ -24,8 +24,10 @@ PLAN_AHEAD = timedelta(hours=12)
 def eligible(campaign_id: str, spec: CampaignSpec):
     """The SQL condition selecting the campaign's households that may be contacted."""
     households = Household.__table__.c
+    # A walk-in is somebody who wrote in; a number that only ever texted is not a list the office
+    # gave, so no campaign dials it.
     condition = sa.and_(households.opted_out_at.is_(None), households.wrong_number_at.is_(None),
-                        households.phone.is_not(None))
+                        households.phone.is_not(None), households.walk_in.is_(False))
     selection = spec.households
     if selection.mode == "community":
         condition = sa.and_(condition, households.community == selection.community)

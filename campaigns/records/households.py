@@ -3,11 +3,11 @@
 Keyword-only, each takes the session; the caller commits."""
 from __future__ import annotations
 
-import hashlib
 from typing import Optional
 
 from sqlmodel import Session, select
 
+from campaigns.records.keys import keyed_hash
 from campaigns.records.models import Household, OptOut, utcnow
 
 
@@ -27,8 +27,9 @@ def get_or_create_walk_in(
         found = find_household_by_phone(session, phone=phone)
         if found:
             return found
-    key = phone or sender_id
-    household_id = "walkin-" + hashlib.sha1(key.encode()).hexdigest()[:12]
+    # Keyed, so the id (which viewers see) does not give the number back to anyone who hashes
+    # candidate numbers; the key lives in the database.
+    household_id = "walkin-" + keyed_hash(session, name="walk_in", text=phone or sender_id)
     household = session.get(Household, household_id)
     if household is None:
         household = Household(id=household_id, phone=phone, walk_in=True, timezone=timezone)

@@ -68,12 +68,13 @@ def test_plan_due_rounds_same_on_postgres(pg_db):
     assert plan(pg_db, now) == 0
 
 
-def test_plan_due_rounds_skips_opted_out_wrong_number_and_phoneless(db):
+def test_plan_due_rounds_skips_opted_out_wrong_number_phoneless_and_walk_ins(db):
     now = utc(2024, 3, 9, 0, 0)
     add(db, household("ok", "+12025550101"),
         household("opted", "+12025550102", opted_out_at=now),
         household("wrong", "+12025550103", wrong_number_at=now),
-        household("nophone", None))
+        household("nophone", None),
+        household("walkin-1", "+12025550104", walk_in=True))  # only ever texted "yes": not the office's list
     start(db, spec(), now)
     assert plan(db, utc(2024, 3, 10, 8, 0)) == 2
     attempts, rounds = planned(db)
