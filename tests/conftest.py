@@ -106,10 +106,12 @@ class Resident:
 
 @pytest.fixture
 def resident(screening_bot, event_loop_for_bot, db):
-    """A factory: resident() is a new sender (a fresh E.164 number) on the chat channel."""
+    """A factory: resident() is a new sender (a fresh E.164 number the carrier proved) on the chat channel."""
 
     def make(sender_id: str | None = None, channel: str = "rest", metadata: dict | None = None) -> Resident:
         sender = sender_id or f"+1415555{next(_senders):04d}"
+        if metadata is None and sender.startswith("+"):
+            metadata = {"phone": sender}  # a number the carrier proved, as the SMS channel says it
         return Resident(screening_bot, event_loop_for_bot, db, sender, channel, metadata)
 
     return make

@@ -27,9 +27,10 @@ def _examples(path: Path) -> list[tuple[str, str]]:
 
 
 def _responses_sent_by_actions() -> set[str]:
-    """Every response name the custom actions can send."""
-    source = "\n".join(p.read_text() for p in (ROOT / "bot" / "actions").glob("*.py"))
-    sent = set(re.findall(r'"(utter_[a-z_]+)"', source))
+    """Every response name the custom actions (and the channels, after a failed turn) can send."""
+    files = [*(ROOT / "bot" / "actions").glob("*.py"), *(ROOT / "bot" / "channels").glob("*.py")]
+    source = "\n".join(p.read_text() for p in files)
+    sent = set(re.findall(r'"(utter_[a-z_]+)"', source)) - {"utter_action"}  # Rasa's keyword, not a response
     sent |= {f"utter_ask_{q}" for q in QUESTIONS} | {f"utter_reask_{q}" for q in QUESTIONS}
     sent |= {"utter_reask_temperature_implausible"}
     return sent
