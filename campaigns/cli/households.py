@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from campaigns.cli.common import Subparsers, db_reason, engine, fail, plural
 from campaigns.household_lists.importer import HouseholdFileError, ImportReport, import_households
+from campaigns.household_lists.rows import MAX_ID_LENGTH
 from campaigns.settings import get_settings
 
 SHOWN_REJECTS = 20  # on the terminal; the rejects file has them all
@@ -63,7 +64,7 @@ def _print_report(report: ImportReport, rejects_path: Path) -> None:
     if report.ignored_columns:
         print(f"ignored unknown columns: {', '.join(report.ignored_columns)}", file=sys.stderr)
     for reject in report.rejects[:SHOWN_REJECTS]:
-        who = f" ({reject.household_id})" if reject.household_id else ""
+        who = f" ({_shortened(reject.household_id)})" if reject.household_id else ""
         print(f"line {reject.line}{who}: {reject.reason}", file=sys.stderr)
     if report.rejected > SHOWN_REJECTS:
         print(f"... and {report.rejected - SHOWN_REJECTS} more", file=sys.stderr)
@@ -71,3 +72,8 @@ def _print_report(report: ImportReport, rejects_path: Path) -> None:
     if report.rejected:
         summary += f" ({plural(report.rejected, 'row')} written to {rejects_path})"
     print(summary)
+
+
+def _shortened(household_id: str) -> str:
+    # An id too long to import may be thousands of characters: its start is enough to find the row.
+    return household_id if len(household_id) <= MAX_ID_LENGTH else household_id[:MAX_ID_LENGTH] + "…"

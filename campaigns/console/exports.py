@@ -1,8 +1,8 @@
 """The results table: filters, keyset pages for the console, and streamed CSV / XLSX exports.
 
 Exports use the columns, cells and order of `campaigns.records.export` (so a console CSV equals
-`screening export` for the same filters) and read rows in batches: memory stays flat
-whatever the size of the table.
+`screening export` for the same filters, and every text cell of both formats follows its
+`text_cell` rule) and read rows in batches: memory stays flat whatever the size of the table.
 """
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from sqlmodel import Session
 
 from campaigns.records import export
@@ -181,7 +182,7 @@ def write_xlsx(session: Session, *, filters: ResultFilters, out: BinaryIO, sheet
     for row in _export_rows(session, filters, batch_rows):
         if count % (sheet_rows - 1) == 0:
             sheet = _new_sheet(book, count // (sheet_rows - 1) + 1)
-        sheet.append(_xlsx_cells(row))
+        sheet.append(_xlsx_cells(sheet, row))
         count += 1
     if sheet is None:
         _new_sheet(book, 1)
@@ -219,13 +220,26 @@ def _new_sheet(book: Workbook, number: int):
     return sheet
 
 
-def _xlsx_cells(row: Sequence[Any]) -> list:
-    cells: list = [ILLEGAL_CHARACTERS_RE.sub("", cell) or None for cell in export.screening_cells(row)]
+def _xlsx_cells(sheet, row: Sequence[Any]) -> list:
+    cells: list = [_xlsx_text(sheet, cell) for cell in export.screening_cells(row)]
     # Numbers and times as such, so a spreadsheet sorts and sums them (Excel has no time zones: UTC).
     cells[2] = row.person_index
     cells[5] = row.finished_at.astimezone(timezone.utc).replace(tzinfo=None) if row.finished_at else None
     cells[6] = row.temperature_c
     return cells
+
+
+def _xlsx_text(sheet, text: str):
+    """A CSV cell (already through export.text_cell) as an XLSX cell that is always a string."""
+    if not text:
+        return None
+    # openpyxl guesses a type from the text: "=..." would be a formula, "#N/A" an error value.
+    # text_cell leaves no "=" in front; this holds even if that rule changes.
+    if text.startswith("=") or text in ERROR_CODES:
+        cell = WriteOnlyCell(sheet, text)
+        cell.data_type = "s"
+        return cell
+    return text
 
 
 def _drain(buffer: io.StringIO) -> bytes:

@@ -1,9 +1,10 @@
 """Household files: a CSV or XLSX household list opened, its header checked, its rows streamed.
 
 CSV files must be UTF-8 (a BOM is fine); the delimiter (',', ';' or tab) is judged from the
-header line. Only the first sheet of a workbook is read. Every problem is a HouseholdFileError
-whose message names the file and, where it can, the line. Writing the rows to the database is
-campaigns.household_lists.importer.
+header line. Only the first sheet of a workbook is read. A problem with the whole file is a
+HouseholdFileError whose message names the file and, where it can, the line; a CSV row longer
+than MAX_ROW_CHARS is skipped unread and stands as an Unreadable record, so the rest still
+imports. Writing the rows to the database is campaigns.household_lists.importer.
 """
 from __future__ import annotations
 
@@ -13,9 +14,14 @@ import warnings
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from campaigns.household_lists.rows import KNOWN_COLUMNS, REQUIRED_COLUMNS, row_dict
+from campaigns.household_lists.rows import KNOWN_COLUMNS, REQUIRED_COLUMNS, Unreadable, row_dict
 
 _SCAN_BYTES = 1 << 20
+# The most one CSV row may hold, every cell and quote included: room for far more than the fields
+# a household needs (MAX_FIELD_CHARS each), and under csv's own field limit (131,072), so a huge
+# cell or a runaway quote costs one rejected row, never the import, and never its size in memory.
+MAX_ROW_CHARS = 100_000
+_SKIP_CHARS = 1 << 16  # the rest of an over-long line is read and dropped this much at a time
 
 
 class HouseholdFileError(Exception):
@@ -42,8 +48,9 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """(line, row) for each non-blank row of a CSV or XLSX household list, streamed.
 
     Rows have lower-cased keys for every named column, extra columns included, and
-    stripped string values. Raises HouseholdFileError at once for a file that cannot be
-    read or lacks a required column, and while iterating for a malformed CSV line.
+    stripped string values; a CSV row too long to read (see MAX_ROW_CHARS) is left out.
+    Raises HouseholdFileError at once for a file that cannot be read or lacks a required
+    column, and while iterating for a malformed CSV line.
     """
     table = open_table(Path(path))
     return _dict_rows(table)
@@ -52,7 +59,8 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 def _dict_rows(table: _Table) -> Iterator[tuple[int, dict[str, str]]]:
     with table:
         for line, values in table.records:
-            yield line, row_dict(table.keys, values)
+            if not isinstance(values, Unreadable):  # the import rejects it, with the reason
+                yield line, row_dict(table.keys, values)
 
 
 def open_table(path: Path) -> _Table:
@@ -90,12 +98,14 @@ def _check_header(path: Path, keys: list[str]) -> None:
 def _open_csv(path: Path) -> _Table:
     lines, sample = _scan_csv(path)
     handle = open(path, encoding="utf-8-sig", newline="")
-    reader = csv.reader(handle, delimiter=_delimiter(sample))
-    records = _csv_records(path, reader)
+    source = _Lines(handle, MAX_ROW_CHARS)
+    records = _csv_records(path, source, csv.reader(source, delimiter=_delimiter(sample)))
     first = next(records, None)
-    if first is None:
+    if first is None or isinstance(first[1], Unreadable):
         handle.close()
-        raise HouseholdFileError(f"{path}: the file is empty; the first line must name the columns")
+        problem = (f"line {first[0]}: the header is longer than {MAX_ROW_CHARS:,} characters" if first
+                   else "the file is empty; the first line must name the columns")
+        raise HouseholdFileError(f"{path}: {problem}")
     return _Table(first[1], records, max(lines - first[0], 0), handle.close)
 
 
@@ -132,16 +142,81 @@ def _delimiter(sample: str) -> str:
     return max(",;\t", key=header.count) if header else ","
 
 
-def _csv_records(path: Path, reader) -> Iterator[tuple[int, list[str]]]:
-    previous = 0
-    try:
-        for values in reader:
-            line, previous = previous + 1, reader.line_num
-            if any(value.strip() for value in values):
-                yield line, values
-    except csv.Error as exc:
-        hint = " (is a quote left open?)" if "field limit" in str(exc) else ""
-        raise HouseholdFileError(f"{path}: line {previous + 1}: {exc}{hint}") from None
+class _RowTooLong(Exception):
+    """Raised through csv.reader by _Lines when a record outgrows its cap."""
+
+
+class _Lines:
+    """The physical lines of a CSV file for csv.reader, none of its records longer than `cap`.
+
+    csv.reader pulls lines until its record is complete; `start_record` begins the count
+    afresh. A record that grows past the cap raises _RowTooLong once the rest of its line has
+    been read and dropped in bounded pieces: a 50 MB line never sits in memory.
+    """
+
+    def __init__(self, handle, cap: int):
+        self.handle, self.cap = handle, cap
+        self.count = 0  # physical lines read so far
+        self.used = 0  # characters of the current record
+        self.split_crlf = False
+
+    def start_record(self) -> None:
+        self.used = 0
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        size = self.cap - self.used + 1  # one more than the record has room for: enough to tell
+        text = self._readline(size)
+        if not text:
+            raise StopIteration
+        self.count += 1
+        self.used += len(text)
+        if self.used > self.cap:
+            self._skip_rest(text, size)
+            raise _RowTooLong
+        return text
+
+    def _readline(self, size: int) -> str:
+        text = self.handle.readline(size)
+        if self.split_crlf:  # the "\n" of a CRLF that _skip_rest's last piece cut in two
+            self.split_crlf = False
+            if text == "\n":
+                text = self.handle.readline(size)
+        return text
+
+    def _skip_rest(self, text: str, size: int) -> None:
+        while text and not text.endswith(("\n", "\r")):
+            size = _SKIP_CHARS
+            text = self.handle.readline(size)
+        # A piece cut at its size right after a "\r" may have left that CRLF's "\n" for the next read.
+        self.split_crlf = text.endswith("\r") and len(text) == size
+
+
+def _csv_records(path: Path, source: _Lines, reader) -> Iterator[tuple[int, list[str] | Unreadable]]:
+    """(first line, cells) per non-blank record; (first line, Unreadable) for one over MAX_ROW_CHARS."""
+    while True:
+        line = source.count + 1
+        source.start_record()
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except _RowTooLong:
+            yield line, Unreadable(_too_long(line, source.count))
+            continue
+        except csv.Error as exc:
+            raise HouseholdFileError(f"{path}: line {line}: {exc}") from None
+        if any(value.strip() for value in values):
+            yield line, values
+
+
+def _too_long(first: int, last: int) -> str:
+    if first == last:
+        return f"row longer than {MAX_ROW_CHARS:,} characters, the most a row may hold"
+    return (f"lines {first}-{last} are one row longer than {MAX_ROW_CHARS:,} characters, the most a row "
+            "may hold: a huge cell, or a quote left open?")
 
 
 def _open_xlsx(path: Path) -> _Table:

@@ -19,6 +19,9 @@ KNOWN_COLUMNS: tuple[str, ...] = (
     "household_id", "phone", "contact_name", "members", "member_names", "language", "timezone", "community",
 )
 MAX_ID_LENGTH = 64  # the households.id column
+# Any other household field: far above a real name or community, far below what would cost memory
+# or fill a screen when a bad export or a runaway quote puts megabytes in one cell.
+MAX_FIELD_CHARS = 1000
 MAX_MEMBERS = 50
 DEFAULT_LANGUAGE = "en"
 # "3" and "3.0" (what a spreadsheet sometimes writes for a count) are whole numbers; "3.5" is not.
@@ -38,6 +41,13 @@ class HouseholdRow:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """A record the file reader had to give up on (too long to take in), in place of its cells."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class Reject:
     line: int  # the physical line (CSV) or row (XLSX) in the file; the header is line 1
     household_id: str  # as written in the file, possibly empty
@@ -51,6 +61,7 @@ def parse_row(raw: dict[str, str], *, line: int, region: str, default_timezone: 
     `raw` maps lower-cased column names to stripped strings (missing keys read as empty).
     National phone numbers are read in `region`; an empty timezone means `default_timezone`,
     an empty language "en", an empty members count the number of member_names (at least 1).
+    A field over MAX_FIELD_CHARS is reported without the row's other checks, which would echo it.
     """
     problems: list[str] = []
     household_id = _cell(raw, "household_id")
@@ -58,6 +69,10 @@ def parse_row(raw: dict[str, str], *, line: int, region: str, default_timezone: 
         problems.append("missing household_id")
     elif len(household_id) > MAX_ID_LENGTH:
         problems.append(f"household_id longer than {MAX_ID_LENGTH} characters")
+    too_long = [f"{key} longer than {MAX_FIELD_CHARS:,} characters"
+                for key in KNOWN_COLUMNS[1:] if len(raw.get(key) or "") > MAX_FIELD_CHARS]
+    if too_long:
+        return Reject(line=line, household_id=household_id, reason="; ".join(problems + too_long), raw=raw)
     phone = _phone(_cell(raw, "phone"), region, problems)
     names = [name.strip() for name in _cell(raw, "member_names").split(";") if name.strip()]
     members = _members(_cell(raw, "members"), names, problems)
@@ -98,7 +113,7 @@ def _members(text: str, names: list[str], problems: list[str]) -> int:
         problems.append(f"members {text!r} is not a whole number")
         return 0
     else:
-        count = int(float(text))
+        count = int(text.partition(".")[0])  # not via float: 400 digits would be infinity, and a crash
     if not 1 <= count <= MAX_MEMBERS:
         problems.append(f"members {count} is not between 1 and {MAX_MEMBERS}")
     elif len(names) > count:
@@ -139,9 +154,10 @@ def row_dict(keys: list[str], values) -> dict[str, str]:
 
 
 def parse_chunk(records: list, *, keys: list[str], region: str, default_timezone: str) -> list:
-    """parse_row over (line, values) records; run in a worker process on long files."""
+    """parse_row over (line, values) records, an Unreadable record a Reject; run in a worker process on long files."""
     return [
-        parse_row(row_dict(keys, values), line=line, region=region, default_timezone=default_timezone)
+        Reject(line=line, household_id="", reason=values.reason, raw={}) if isinstance(values, Unreadable)
+        else parse_row(row_dict(keys, values), line=line, region=region, default_timezone=default_timezone)
         for line, values in records
     ]
 

@@ -1,13 +1,15 @@
-"""Streaming CSV export of the screening table: one line per person screened.
+"""Streaming CSV exports of screenings and escalations, and `text_cell`: the rule of every export's text cells.
 
 Rows are fetched from the database in batches and written as they arrive, so
-memory stays flat whatever the size of the table.
+memory stays flat whatever the size of the table. Every stored string goes out through
+`text_cell`, in these CSV files and in the console's CSV and XLSX alike.
 """
 from __future__ import annotations
 
 import contextlib
 import csv
 import os
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence, TextIO
@@ -29,8 +31,14 @@ ESCALATION_HEADER: tuple[str, ...] = (
 
 BATCH_ROWS = 1000  # rows per fetch: enough to keep round trips rare, small enough to stay flat
 NO_CODES = "none"  # asked and answered "none"; an empty cell means the question was not answered
-# A spreadsheet runs a cell that starts with one of these as a formula; resident words must not.
+# A spreadsheet runs a cell that starts with one of these as a formula; stored text must not.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# ...except a plain number such as an E.164 phone: read as a number, it runs nothing.
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+# What no export can hold, dropped from every cell so CSV and XLSX agree: XML 1.0 (inside XLSX)
+# refuses the C0 controls but tab, line feed and carriage return, and U+FFFE / U+FFFF; the csv
+# module refuses NUL; a lone surrogate cannot be written as UTF-8.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 # Least resolved first: when a screening has several escalations, the export shows the most pressing.
 _STATUS_RANK = {status.value: rank for rank, status in enumerate(EscalationStatus)}
 
@@ -103,8 +111,8 @@ def export_escalations(session: Session, *, out: TextIO) -> int:
     count = 0
     for (id_, created, household_id, phone, community, kind, severity, status, detail,
          conversation) in session.execute(query.execution_options(yield_per=BATCH_ROWS)):
-        writer.writerow([id_, _timestamp(created), household_id, phone or "", _inert(community or ""),
-                         kind, severity, status, _inert(detail or ""), conversation or ""])
+        writer.writerow([id_, _timestamp(created), *map(text_cell, (household_id, phone, community, kind, severity,
+                                                                      status, detail, conversation))])
         count += 1
     return count
 
@@ -162,16 +170,31 @@ def _escalation_status():
 
 
 def screening_cells(row: Sequence[Any]) -> list[str]:
-    """One export row as the CSV's cells (spreadsheet formulas in residents' words neutralised)."""
+    """One export row as the CSV's cells: every stored string through `text_cell`."""
     (household_id, phone, person, campaign, channel, finished_at, temperature_c, temperature_said,
      feels_feverish, symptoms, red_flags, abnormal, reason, outcome, escalation_status) = row
     return [
-        household_id, phone or "", str(person), campaign or "", channel, _timestamp(finished_at),
-        "" if temperature_c is None else f"{temperature_c:.1f}",
-        _inert(temperature_said or ""),
-        _flag(feels_feverish), _codes(symptoms), _codes(red_flags), _flag(abnormal),
-        reason or "", outcome, escalation_status or "",
+        text_cell(household_id), text_cell(phone), str(person), text_cell(campaign), text_cell(channel),
+        _timestamp(finished_at), "" if temperature_c is None else f"{temperature_c:.1f}",
+        text_cell(temperature_said), _flag(feels_feverish), text_cell(_codes(symptoms)),
+        text_cell(_codes(red_flags)), _flag(abnormal), text_cell(reason), text_cell(outcome),
+        text_cell(escalation_status),
     ]
+
+
+def text_cell(value: Optional[str]) -> str:
+    """A stored string as an export cell, CSV or XLSX: what no format can hold dropped, then a
+    leading formula character defused with "'" so a spreadsheet shows the text rather than running it.
+
+    Dropping comes first: a NUL must not hide the "=" behind it.
+    """
+    if not value:
+        return ""
+    if not value.isprintable():  # the common case skips the regex: a million rows stay fast
+        value = _UNWRITABLE.sub("", value)
+    if value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def _timestamp(value: Optional[datetime]) -> str:
@@ -188,8 +211,3 @@ def _codes(value: Optional[str]) -> str:
     if value is None:
         return ""
     return value or NO_CODES
-
-
-def _inert(text: str) -> str:
-    # The resident's own words: quoted so a spreadsheet shows them rather than evaluating them.
-    return "'" + text if text.startswith(_FORMULA_START) else text

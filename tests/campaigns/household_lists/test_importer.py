@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import csv
+import re
 import shutil
+import tracemalloc
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -134,15 +136,114 @@ def test_read_rows_damaged_xlsx_and_nul_bytes(tmp_path):
         read_rows(binary)
 
 
-def test_read_rows_open_quote_names_the_line_it_starts_on(tmp_path):
+def test_read_rows_open_quote_costs_one_row_and_reading_goes_on(tmp_path):
     path = tmp_path / "quote.csv"
     path.write_text('household_id,phone\nH1,(202) 456-1111\nH2,"(202) 456-1112\n' + "H3,x\n" * 30000)
     rows = read_rows(path)
     assert next(rows) == (2, {"household_id": "H1", "phone": "(202) 456-1111"})
+    line, row = next(rows)  # the open quote swallowed lines up to the row cap; those lines are skipped
+    assert 20_000 < line < 30_003 and row == {"household_id": "H3", "phone": "x"}
+    assert sum(1 for _ in rows) == 30_003 - line  # every line after it is read again
+
+
+def test_import_open_quote_rejects_the_lines_it_swallowed_by_number_and_imports_the_rest(db, tmp_path):
+    path = tmp_path / "quote.csv"
+    path.write_text('household_id,phone\nH1,(202) 456-1111\nH2,"(202) 456-1112\n' +
+                    "".join(f"K{n},(202) 456-{2000 + n}\n" for n in range(8000)))  # lines 4-8003
+    report = run(db, path, tmp_path)
+    (reject,) = report.rejects
+    found = re.fullmatch(r"lines 3-(\d+) are one row longer than 100,000 characters, the most a row may hold: "
+                         r"a huge cell, or a quote left open\?", reject.reason)
+    assert reject.line == 3 and found, reject.reason
+    last = int(found.group(1))
+    assert 4_000 < last < 8_003 and report.created == 1 + 8_003 - last  # H1, then every row after the swallow
+
+
+# --- one huge field: one rejected row, flat memory -------------------------------------------------
+
+def write_with_huge_line(path: Path, huge: str, newline: str = "\n") -> Path:
+    """Good rows G1, G2 (lines 2-3), the huge line (4), good rows G3, G4 (5-6); streamed to disk."""
+    good = lambda n: f"G{n},(202) 456-{1000 + n},Name {n}{newline}"  # noqa: E731
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(f"household_id,phone,contact_name{newline}{good(1)}{good(2)}")
+        handle.write("H,(202) 456-1999,")
+        for start in range(0, len(huge), 1 << 20):
+            handle.write(huge[start:start + (1 << 20)])
+        handle.write(f"{newline}{good(3)}{good(4)}")
+    return path
+
+
+@pytest.mark.parametrize("workers", [True, False], ids=["worker-processes", "in-process"])
+@pytest.mark.parametrize("quoted", [False, True], ids=["bare", "quoted"])
+def test_import_huge_field_rejects_its_row_and_imports_the_rest_in_flat_memory(db, tmp_path, monkeypatch, workers,
+                                                                                quoted):
+    monkeypatch.setattr(importer, "PARALLEL_MIN_BYTES", 0 if workers else 10**12)
+    field = "A" * 50_000_000
+    path = write_with_huge_line(tmp_path / "huge.csv", f'"{field}"' if quoted else field)
+    del field
+    tracemalloc.start()
+    try:
+        report = run(db, path, tmp_path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (report.created, report.rejected) == (4, 1)
+    assert [(r.line, r.reason) for r in report.rejects] == [
+        (4, "row longer than 100,000 characters, the most a row may hold")]
+    assert sorted(households(db)) == ["G1", "G2", "G3", "G4"]
+    assert read_rejects(tmp_path / "rejects.csv") == [
+        ["household_id", "phone", "contact_name", "line", "reason"],
+        ["", "", "", "4", "row longer than 100,000 characters, the most a row may hold"]]
+    # Reading the line whole would take 50 MB; a bounded piece of it about 0.4 MB.
+    assert peak < 10_000_000, f"peak {peak / 1e6:.1f} MB: the long line was held in memory"
+
+
+@pytest.mark.parametrize("content", [100_000, 100_000 + 65_536, 100_123], ids=["crlf-at-cap", "crlf-at-piece", "other"])
+def test_import_long_crlf_line_keeps_later_line_numbers(db, tmp_path, content):
+    # At these lengths the row cap or a skipped piece ends between the "\r" and the "\n" of a CRLF.
+    huge = "B" * (content - len("H,(202) 456-1999,"))
+    path = write_with_huge_line(tmp_path / "crlf.csv", huge, newline="\r\n")
+    with open(path, "a", encoding="utf-8", newline="") as handle:
+        handle.write("G2,(202) 456-1002\r\n")  # line 7: a repeat, so its line number shows in the rejects
+    report = run(db, path, tmp_path)
+    assert [(r.line, r.household_id) for r in report.rejects] == [(4, ""), (7, "G2")]
+    assert sorted(households(db)) == ["G1", "G2", "G3", "G4"]
+
+
+def test_import_field_over_1000_characters_is_rejected_by_name_and_the_rest_imported(db, tmp_path):
+    path = write_csv(tmp_path / "long.csv", [
+        ["household_id", "phone", "contact_name", "notes"],
+        ["L1", "(202) 456-1001", "N" * 1001, ""],
+        ["L2", "(202) 456-1002", "Ann", "n" * 50_000],  # an unknown column is only bounded by the row cap
+        ["L3", "(202) 456-1003", "N" * 1000, ""],
+    ])
+    report = run(db, path, tmp_path)
+    assert [(r.line, r.household_id, r.reason) for r in report.rejects] == [
+        (2, "L1", "contact_name longer than 1,000 characters")]
+    assert sorted(households(db)) == ["L2", "L3"]
+    assert read_rejects(tmp_path / "rejects.csv")[1][2] == "N" * 1001  # the row as it was, to be corrected
+
+
+def test_read_rows_header_over_the_row_cap_is_a_file_error(tmp_path):
+    path = tmp_path / "header.csv"
+    path.write_text("household_id,phone," + "x" * 100_000 + "\nH1,(202) 456-1111\n")
     with pytest.raises(HouseholdFileError) as error:
-        next(rows)
-    assert str(error.value) == (
-        f"{path}: line 3: field larger than field limit (131072) (is a quote left open?)")
+        read_rows(path)
+    assert str(error.value) == f"{path}: line 1: the header is longer than 100,000 characters"
+
+
+def test_cli_import_shortens_an_overlong_household_id_in_its_message(db, tmp_path, capsys):
+    path = write_csv(tmp_path / "id.csv", [["household_id", "phone"], ["I" * 5000, "(202) 456-1111"]])
+    assert main(["households", "import", str(path)]) == 1
+    assert capsys.readouterr().err.splitlines() == [f"line 2 ({'I' * 64}…): household_id longer than 64 characters"]
+
+
+def test_cli_import_huge_field_lists_the_line_and_exits_1(db, tmp_path, capsys):
+    path = write_with_huge_line(tmp_path / "huge.csv", "C" * 1_000_000)
+    assert main(["households", "import", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert err.splitlines() == ["line 4: row longer than 100,000 characters, the most a row may hold"]
+    assert out.strip().startswith("imported 4 new, updated 0, rejected 1")
 
 
 def test_read_rows_xlsx_missing_required_columns(tmp_path):

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from campaigns.household_lists.rows import (
-    FileDuplicates, HouseholdRow, Reject, canonical_timezone, parse_chunk, parse_row, row_dict,
+    MAX_FIELD_CHARS, FileDuplicates, HouseholdRow, Reject, Unreadable, canonical_timezone, parse_chunk, parse_row,
+    row_dict,
 )
 
 BASE = {"household_id": "H1", "phone": "(202) 456-1111"}
@@ -142,3 +143,32 @@ def test_file_duplicates_phone_freed_by_a_move_earlier_in_the_chunk():
     rules = FileDuplicates()
     owners = {"+12024561111": "OLD"}  # OLD holds 1111 in the database, moves to 2222 first
     assert rules.check([row("OLD", "+12024562222"), row("NEW", "+12024561111")], owners) == [None, None]
+
+
+@pytest.mark.parametrize("column", ["phone", "contact_name", "members", "member_names", "language", "timezone",
+                                    "community"])
+def test_parse_row_rejects_any_field_over_1000_characters_without_echoing_it(column):
+    assert MAX_FIELD_CHARS == 1000
+    assert isinstance(parse(**{column: "7" * 1000}), (HouseholdRow, Reject))  # at the cap: judged as usual
+    parsed = parse(**{column: "7" * 1001, "household_id": "x" * 65})
+    assert isinstance(parsed, Reject)
+    assert parsed.reason == f"household_id longer than 64 characters; {column} longer than 1,000 characters"
+
+
+def test_parse_row_members_of_hundreds_of_digits_is_a_reject_not_a_crash():
+    parsed = parse(members="9" * 400)
+    assert isinstance(parsed, Reject) and parsed.reason == f"members {'9' * 400} is not between 1 and 50"
+
+
+def test_parse_row_at_the_field_cap_is_accepted():
+    parsed = parse(contact_name="A" * 1000, community="N" * 1000)
+    assert isinstance(parsed, HouseholdRow) and len(parsed.contact_name) == len(parsed.community) == 1000
+
+
+def test_parse_chunk_turns_an_unreadable_record_into_a_reject():
+    keys = ["household_id", "phone"]
+    records = [(2, ["H1", "(202) 456-1111"]), (3, Unreadable("row longer than 100,000 characters")),
+               (4, ["H2", "(202) 456-1112"])]
+    parsed = parse_chunk(records, keys=keys, region="US", default_timezone="UTC")
+    assert [type(item).__name__ for item in parsed] == ["HouseholdRow", "Reject", "HouseholdRow"]
+    assert parsed[1] == Reject(line=3, household_id="", reason="row longer than 100,000 characters", raw={})

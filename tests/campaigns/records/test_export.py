@@ -1,15 +1,22 @@
-"""The CSV export: exact header and cells, filters, escalation join, streaming."""
+"""The CSV export: exact header and cells, filters, escalation join, streaming, any stored text."""
 from __future__ import annotations
 
 import csv
 import io
+import re
 import tracemalloc
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session
 
-from campaigns.records.export import EXPORT_HEADER, export_screenings, export_to_path, parse_since
+from campaigns.cli import main
+from campaigns.records.export import (
+    ESCALATION_HEADER, EXPORT_HEADER, export_escalations, export_screenings, export_to_path, parse_since,
+)
 from campaigns.records.models import Escalation, Household, Screening
 
 T0 = datetime(2024, 3, 1, 9, 30, 15, tzinfo=timezone.utc)
@@ -240,3 +247,120 @@ def test_export_streams_large_table_in_flat_memory(session):
     assert count == 20_000 and sink.lines == 20_001
     # Holding all 20,000 rows at once costs well over 10 MB; a streamed batch of 1,000 about 2.5 MB.
     assert peak < 8_000_000, f"peak {peak / 1e6:.1f} MB: rows are not streamed"
+
+
+# --- any stored text: never a crash, never a formula ----------------------------------------------
+
+# Written independently of the export's own rule, so a change to it cannot pass by itself.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+UNWRITABLE = set(map(chr, range(32))) - set("\t\n\r") | {"\ufffe", "\uffff"}
+PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+# Any text Python can write as UTF-8 (what SQLite hands back), with the troublemakers drawn often.
+TRICKY = st.sampled_from(["\0", "\x01", "\x1b", "\ufffe", "\uffff", "=", "+", "-", "@", "\t", "\r", "\n",
+                          '"', ",", "'", " ", "1"])
+TEXT = st.text(st.one_of(TRICKY, st.characters(codec="utf-8")), max_size=12)
+
+
+def printable(text) -> str:
+    return "".join(ch for ch in (text or "") if ch.isprintable())
+
+
+def assert_safe_cell(cell: str, stored) -> None:
+    """The cell holds nothing a format refuses, cannot run as a formula, and keeps the printable text."""
+    assert not UNWRITABLE & set(cell), repr(cell)
+    assert not cell.startswith(FORMULA_START) or PLAIN_NUMBER.fullmatch(cell), repr(cell)
+    assert printable(cell) in (printable(stored), "'" + printable(stored)), (repr(cell), repr(stored))
+
+
+def store_everywhere(engine, text: dict) -> None:
+    """One household, one screening and one escalation whose every text column is from `text`."""
+    with Session(engine) as session:
+        for table in (Escalation, Screening, Household):
+            session.execute(sa.delete(table))
+        session.add(Household(id=text["household_id"], phone=text["phone"], community=text["community"]))
+        session.flush()
+        row = Screening(household_id=text["household_id"], campaign_id=text["campaign"], channel=text["channel"],
+                        conversation_id=text["conversation"], started_at=T0, finished_at=T0,
+                        temperature_said=text["said"], symptoms=text["symptoms"], red_flags=text["red_flags"],
+                        reason=text["reason"], outcome=text["outcome"])
+        session.add(row)
+        session.flush()
+        session.add(Escalation(household_id=text["household_id"], screening_id=row.id, kind=text["kind"],
+                               severity=text["severity"], status=text["status"], detail=text["detail"],
+                               conversation_id=text["conversation"]))
+        session.commit()
+
+
+STORED = ("household_id", "phone", "community", "campaign", "channel", "conversation", "said", "symptoms",
+          "red_flags", "reason", "outcome", "kind", "severity", "status", "detail")
+# Export column -> the stored text it shows.
+SCREENING_TEXT = {"household_id": "household_id", "phone": "phone", "campaign": "campaign", "channel": "channel",
+                  "temperature_said": "said", "symptoms": "symptoms", "red_flags": "red_flags", "reason": "reason",
+                  "outcome": "outcome", "escalation_status": "status"}
+# The known attacks, tried first: a failure there is reported at once, without minutes of shrinking.
+KNOWN_ATTACKS = {**dict.fromkeys(STORED, "x"), "household_id": "=1+1", "said": "thirty\x00 eight",
+                 "reason": "\x01=cmd", "detail": "\ufffe-1+1", "community": "@SUM(A1)"}
+ESCALATION_TEXT = {"household_id": "household_id", "phone": "phone", "community": "community", "kind": "kind",
+                   "severity": "severity", "status": "status", "detail": "detail", "conversation_id": "conversation"}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.fixed_dictionaries({name: TEXT for name in STORED}))
+@example(text=KNOWN_ATTACKS)
+def test_export_any_stored_text_completes_safe_and_keeps_its_printable_part(db, text):
+    store_everywhere(db, text)
+    with Session(db) as session:
+        results, escalations = io.StringIO(), io.StringIO()
+        assert export_screenings(session, out=results) == 1
+        assert export_escalations(session, out=escalations) == 1
+    screening = as_dicts(list(csv.reader(io.StringIO(results.getvalue()))))
+    escalation = [dict(zip(ESCALATION_HEADER, line)) for line in csv.reader(io.StringIO(escalations.getvalue()))][1:]
+    assert len(screening) == len(escalation) == 1
+    for column, stored in SCREENING_TEXT.items():
+        codes = column in ("symptoms", "red_flags")  # stored "" is the answer "none"
+        assert_safe_cell(screening[0][column], (text[stored] or "none") if codes else text[stored])
+    for column, stored in ESCALATION_TEXT.items():
+        assert_safe_cell(escalation[0][column], text[stored])
+
+
+def test_export_drops_characters_no_format_can_hold(session):
+    add(session, temperature_said="38\x00.5", reason="a\x01b\ufffec\uffff", symptoms="cough\x1b")
+    exported = as_dicts(export_rows(session))[0]
+    assert (exported["temperature_said"], exported["reason"], exported["symptoms"]) == ("38.5", "abc", "cough")
+
+
+@pytest.mark.parametrize("stored, cell", [
+    ("=1+1", "'=1+1"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("-2+3", "'-2+3"),
+    ("\tx", "'\tx"),
+    ("\x00=SUM(A1)", "'=SUM(A1)"),  # a dropped character hid the formula (short: channel holds 16)
+    ("+12025550123", "+12025550123"),  # a plain number runs nothing: phone numbers stay as they are
+    ("-37.5", "-37.5"),
+    ("38 = hot", "38 = hot"),
+])
+def test_export_every_text_cell_is_formula_safe(session, stored, cell):
+    session.add(Household(id=stored, phone=stored, community=stored))
+    session.commit()
+    row = add(session, household_id=stored, campaign_id=stored, channel=stored, temperature_said=stored,
+              symptoms=stored, red_flags=stored, reason=stored, outcome=stored)
+    escalate(session, row, stored)
+    exported = as_dicts(export_rows(session))[0]
+    assert {column: exported[column] for column in SCREENING_TEXT} == dict.fromkeys(SCREENING_TEXT, cell)
+    out = io.StringIO()
+    export_escalations(session, out=out)
+    line = dict(zip(ESCALATION_HEADER, list(csv.reader(io.StringIO(out.getvalue())))[1]))
+    assert line["household_id"] == line["phone"] == line["community"] == line["status"] == cell
+
+
+def test_cli_export_with_a_nul_in_an_answer_succeeds(db, tmp_path, capsys):
+    with Session(db) as session:
+        session.add(Household(id="=1+1", phone="+12024561111"))
+        session.commit()
+        add(session, household_id="=1+1", temperature_said="thirty\x00 eight")
+    path = tmp_path / "results.csv"
+    assert main(["export", "--out", str(path)]) == 0
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = as_dicts(list(csv.reader(handle)))
+    assert [(r["household_id"], r["temperature_said"]) for r in rows] == [("'=1+1", "thirty eight")]
+    assert capsys.readouterr().out.strip() == f"wrote 1 row to {path}"
