@@ -279,3 +279,13 @@ def test_twilio_voice_signed_webhook_without_an_attempt_reference_is_a_400_not_a
             return await emulator.post_signed(f"{live_server.url}{path}?attempt=1", {"CallSid": "CAx"})
 
     assert asyncio.run(main()) == (400, "the webhook URL names no attempt")
+
+
+def test_twilio_voice_signed_gather_with_a_bad_tries_count_is_a_400(live_server, live_db):
+    url = f"{live_server.url}/webhooks/voice/gather?ref={sign_attempt(1, key=AUTH_TOKEN)}&tries=abc"
+
+    async def main():
+        async with TwilioEmulator(ACCOUNT_SID, AUTH_TOKEN) as emulator:
+            return await emulator.post_signed(url, {"CallSid": "CAx", "SpeechResult": ""})
+
+    assert asyncio.run(main()) == (400, "tries must be a whole number")
