@@ -17,7 +17,10 @@ class ActionSessionStart(Action):
         return "action_session_start"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        metadata = tracker.get_slot("session_started_metadata") or {}
+        # A new conversation's metadata, or a restart's (a chat that proved a number): both are
+        # set by our own channels, never by a client.
+        metadata = {**(tracker.get_slot("session_started_metadata") or {}),
+                    **((tracker.latest_message or {}).get("metadata") or {})}
         with context.db_session() as session:
             household, campaign = context.resolve_session(session, sender_id=tracker.sender_id, metadata=metadata)
             values = context.context_values(household, campaign)

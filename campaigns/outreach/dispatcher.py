@@ -32,7 +32,7 @@ from campaigns.carriers.base import (
     StatusEvent,
 )
 from campaigns.outreach.clock import RealClock, VirtualClock
-from campaigns.records.models import AttemptKind,  Attempt, AttemptStatus, Campaign, CampaignStatus, Household
+from campaigns.records.models import AttemptKind, Attempt, AttemptStatus, Campaign, CampaignStatus, Household
 from campaigns.outreach.outcomes import Outcomes
 from campaigns.outreach.pacing import Pacer
 from campaigns.outreach.workers import Workers
@@ -97,6 +97,7 @@ class Dispatcher:
         for campaign_id, spec in self.running().items():
             self._claim(campaign_id, spec, now)
         await self.outcomes.alert_supervisors(now)
+        await self.outcomes.send_proof_codes()
 
     def release(self) -> int:
         """On a clean stop: claimed attempts not yet placed go back to due at once."""

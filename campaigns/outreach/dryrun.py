@@ -22,7 +22,7 @@ from campaigns.outreach.clock import VirtualClock
 from campaigns.outreach.dispatcher import Dispatcher
 from campaigns.household_lists.importer import read_rows
 from campaigns.household_lists.rows import HouseholdRow, parse_row
-from campaigns.records.models import AttemptKind,  PENDING_STATUSES, Attempt, AttemptStatus, OptOut, Screening, UnreachableDay
+from campaigns.records.models import AttemptKind, PENDING_STATUSES, Attempt, AttemptStatus, OptOut, Screening, UnreachableDay
 from campaigns.carriers.residents import PopulationError, SimResident, resident_from_row
 
 IDLE_STEP = timedelta(hours=1)  # the longest jump of the virtual clock when nothing is due

@@ -14,16 +14,17 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from campaigns.outreach import alerts, schedule
-from campaigns.records import carrier_events
+from campaigns.records import carrier_events, proofs
 from campaigns.phones import mask_phone
 from campaigns.records.households import record_opt_out
 from campaigns.records import attempts as data
 from campaigns.outreach.campaign_file import CampaignSpec
 from campaigns.carriers.base import CallStatus, Carrier, CarrierError, StatusEvent
-from campaigns.records.models import AttemptKind,  Attempt, AttemptStatus, Campaign, Household
+from campaigns.records.models import AttemptKind, Attempt, AttemptStatus, Campaign, Household
 from campaigns.outreach.workers import Workers
 
 log = logging.getLogger(__name__)
+PROOF_TEXT = "Your health screening code is {code}. It expires in 10 minutes. Do not share it."
 
 _STATUS = {
     CallStatus.ringing: AttemptStatus.dialing,
@@ -141,6 +142,22 @@ class Outcomes:
                 log.error("alert to supervisor %s failed: %s", mask_phone(alert.phone), exc)
             with Session(self.engine) as session:
                 alerts.record(session, alert=alert, at=self.clock.now(), carrier_ref=ref, error=error)
+                session.commit()
+
+    async def send_proof_codes(self) -> None:
+        """Text the one-time codes residents asked for on the web chat to prove their number."""
+        with Session(self.engine) as session:
+            due = proofs.due(session)
+            session.commit()
+        for code in due:
+            try:
+                await self.carrier.send_sms(to=code.phone, body=PROOF_TEXT.format(code=code.code))
+                error = None
+            except CarrierError as exc:
+                error = str(exc)
+                log.error("code to %s failed: %s", mask_phone(code.phone), exc)
+            with Session(self.engine) as session:
+                proofs.record_sent(session, proof_id=code.proof_id, at=self.clock.now(), error=error)
                 session.commit()
 
     def follow_up(self, session: Session, attempt: Attempt, at: datetime) -> None:

@@ -14,7 +14,8 @@ from sqlmodel import Session
 
 from campaigns.outreach import schedule
 from campaigns.outreach.campaign_file import CampaignSpec
-from campaigns.records.models import AttemptKind,  Attempt, AttemptStatus, CampaignMember, Household, PlannedRound, UTCDateTime
+from campaigns.records import proofs
+from campaigns.records.models import AttemptKind, Attempt, AttemptStatus, CampaignMember, Household, PlannedRound, UTCDateTime
 
 # Rounds are written this long before their first household is due, so a dispatcher
 # that restarts or falls behind still finds them.
@@ -24,10 +25,11 @@ PLAN_AHEAD = timedelta(hours=12)
 def eligible(campaign_id: str, spec: CampaignSpec):
     """The SQL condition selecting the campaign's households that may be contacted."""
     households = Household.__table__.c
-    # A walk-in is somebody who wrote in; a number that only ever texted is not a list the office
-    # gave, so no campaign dials it.
+    # A walk-in is somebody who wrote in: a number that only ever texted is not on a list the
+    # office gave, so no campaign dials it unless its owner proved it with a texted code.
     condition = sa.and_(households.opted_out_at.is_(None), households.wrong_number_at.is_(None),
-                        households.phone.is_not(None), households.walk_in.is_(False))
+                        households.phone.is_not(None),
+                        sa.or_(households.walk_in.is_(False), households.phone.in_(proofs.proved_phones())))
     selection = spec.households
     if selection.mode == "community":
         condition = sa.and_(condition, households.community == selection.community)

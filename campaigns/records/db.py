@@ -7,7 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
-from campaigns.records import keys, models  # noqa: F401  (registers every table on SQLModel.metadata)
+from campaigns.records import keys, models, proofs  # noqa: F401  (registers every table on SQLModel.metadata)
 
 
 @lru_cache(maxsize=8)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import statistics
 import threading
 import time
@@ -201,3 +202,66 @@ def test_rate_limiter_forgets_the_oldest_keys_past_its_size():
     limiter.allow("b", now=0.0)
     limiter.allow("c", now=0.0)
     assert limiter.allow("a", now=0.0)  # "a" was dropped, so it starts with a full bucket
+
+
+# --- proving a number with a texted code ------------------------------------------------------------
+
+def send_codes(live_server, engine) -> "TwilioEmulator":
+    """What a running dispatcher does each second: text the codes asked for, through Twilio."""
+    from campaigns.carriers.twilio import TwilioCarrier
+    from campaigns.outreach.clock import RealClock
+    from campaigns.outreach.dispatcher import Dispatcher
+    from tests.campaigns.twilio_helpers import settings_for
+
+    async def main():
+        async with TwilioEmulator(ACCOUNT_SID, AUTH_TOKEN, our_number=CALLER_ID) as emulator:
+            clock = RealClock()
+            dispatcher = Dispatcher(engine, clock=clock, carrier=lambda d: TwilioCarrier(
+                d.on_status, clock=clock, settings=settings_for(live_server, emulator)))
+            try:
+                await dispatcher.outcomes.send_proof_codes()
+            finally:
+                await dispatcher.carrier.close()
+            return emulator
+
+    return asyncio.run(main())
+
+
+def code_in(emulator, phone: str) -> str:
+    [text] = emulator.texts[phone]
+    return re.search(r"\b(\d{6})\b", text).group(1)
+
+
+def test_chat_proves_a_number_with_a_texted_code_and_then_acts_for_its_household(live_server, live_db):
+    target = household_with_phone(live_db)
+    me, url = sender(), f"{live_server.url}/webhooks/chat"
+    assert post(f"{url}/prove", {"sender": me, "phone": target.phone})[0] == 202
+    code = code_in(send_codes(live_server, live_db), target.phone)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    assert post(f"{url}/verify", {"sender": me, "code": wrong}) == (400, '{"error":"wrong code; 4 tries left"}')
+    assert post(f"{url}/verify", {"sender": "somebody-else", "code": code})[0] == 409  # the code is this chat's
+    assert post(f"{url}/verify", {"sender": me, "code": code}) == (200, {"proved": True})
+    chat(live_server, me, "stop calling me")
+    with Session(live_db) as session:
+        assert session.get(Household, target.id).opted_out_at is not None  # proved: it may act for it
+
+
+def test_chat_code_is_spent_after_five_wrong_tries(live_server, live_db):
+    target = household_with_phone(live_db)
+    me, url = sender(), f"{live_server.url}/webhooks/chat"
+    assert post(f"{url}/prove", {"sender": me, "phone": target.phone})[0] == 202
+    code = code_in(send_codes(live_server, live_db), target.phone)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    answers = [post(f"{url}/verify", {"sender": me, "code": wrong})[0] for _ in range(5)]
+    assert answers == [400, 400, 400, 400, 409]
+    assert post(f"{url}/verify", {"sender": me, "code": code})[0] == 409  # even the right one, now
+    with Session(live_db) as session:
+        assert session.get(Household, target.id).opted_out_at is None
+
+
+def test_chat_codes_are_rate_limited_per_number(live_server, live_db):
+    phone = new_phone()
+    url = f"{live_server.url}/webhooks/chat/prove"
+    answers = [post(url, {"sender": sender(), "phone": phone})[0] for _ in range(4)]
+    assert answers == [202, 202, 202, 429]
+    assert post(url, {"sender": sender(), "phone": "12345"})[0] == 400

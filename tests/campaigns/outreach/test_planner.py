@@ -115,3 +115,18 @@ def test_plan_due_rounds_twice_writes_nothing_new(db):
         session.commit()
     assert plan(db, now) == 0
     assert planned(db) == (first[0], {(DAY1, 1): 0})
+
+
+def test_plan_due_rounds_dials_a_walk_in_whose_number_was_proved(db):
+    from campaigns.records.proofs import PhoneProof
+
+    now = utc(2024, 3, 9, 0, 0)
+    add(db, household("walkin-proved", "+12025550105", walk_in=True),
+        household("walkin-unproved", "+12025550106", walk_in=True),
+        PhoneProof(conversation_id="chat:x", phone="+12025550105", code_hash="h", created_at=now,
+                   expires_at=now, proved_at=now),
+        PhoneProof(conversation_id="chat:y", phone="+12025550106", code_hash="h", created_at=now, expires_at=now))
+    start(db, spec(), now)
+    plan(db, utc(2024, 3, 10, 8, 0))
+    attempts, _ = planned(db)
+    assert {household_id for household_id, _, _ in attempts} == {"walkin-proved"}
