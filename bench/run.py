@@ -7,9 +7,10 @@ Engine: importing 1M households (time, peak memory), planning a round for 1M hou
 and the dispatch rate against the configured calls per second, each in its own process.
 Voice: p50/p99 response time of the voice webhooks under 100 concurrent simulated calls
 against the live server (bench/voice_bench.py, in its own process).
+Edge: a turn's p50 with and without the public channels' edge checks, in one process (bench/edge_bench.py).
 Export: the console's CSV and XLSX exports of 1M screenings through a live console: time, rows/s,
 bytes and peak memory growth, each format in a fresh process (bench/export_bench.py).
-Usage: python -m bench.run [--conversations N] [--only conversation|engine|voice|export] [--households N]
+Usage: python -m bench.run [--conversations N] [--only conversation|edge|engine|voice|export] [--households N]
                            [--calls N] [--screenings N] [--xlsx-fifth]
 """
 from __future__ import annotations
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=60)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--only", choices=("conversation", "engine", "voice", "export"))
+    parser.add_argument("--only", choices=("conversation", "edge", "engine", "voice", "export"))
     parser.add_argument("--households", type=int, default=1_000_000, help="rows for the import and plan benchmarks")
     parser.add_argument("--calls", type=int, default=100, help="concurrent calls for the voice benchmark")
     parser.add_argument("--screenings", type=int, default=1_000_000, help="rows for the export benchmark")
@@ -115,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.only in (None, "conversation"):
         conversation(args.conversations)
+    if args.only in (None, "edge"):
+        edge()
     if args.only in (None, "engine"):
         engine(args.households)
     if args.only in (None, "voice"):
@@ -156,6 +159,13 @@ def engine(households: int) -> None:
         rate = engine_child("bench.engine_bench", "dispatch", "--cps", str(cps), "--seconds", "8")
         print(f"  dispatch at {cps} calls/s: achieved {rate['achieved_cps']:.2f}/s = {rate['ratio']:.3f} of the "
               f"configured rate (target >= 0.95); at most {rate['max_in_any_second']} starts in any second", flush=True)
+
+
+def edge() -> None:
+    from bench.edge_bench import report
+
+    print("\nEdge checks (lean model, one core, with and without, interleaved) ...", flush=True)
+    report(engine_child("bench.edge_bench"))
 
 
 def voice(calls: int) -> None:

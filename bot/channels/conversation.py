@@ -28,6 +28,7 @@ class ReplyCollector(CollectingOutputChannel):
     def __init__(self, channel: str) -> None:
         super().__init__()
         self.channel = channel
+        self.jammed = False  # the turn failed, or Rasa's circuit breaker stopped it
 
     def name(self) -> str:  # type: ignore[override]
         return self.channel
@@ -60,13 +61,14 @@ async def converse(agent: Agent, *, channel: str, conversation_id: str, text: st
     next message works; the same text is never sent twice in one reply."""
     collector = ReplyCollector(channel)
     message = UserMessage(text, collector, conversation_id, input_channel=channel, metadata=metadata or {})
+    if agent.processor is not None:
+        agent.processor.on_circuit_break = _jammed  # tells the collector, at no cost per turn
     try:
         await agent.handle_message(message)
-        jammed = not await _listening(agent, conversation_id)
     except Exception:
         log.exception("conversation %s: the turn failed", conversation_id)
-        jammed = True
-    if jammed:
+        collector.jammed = True
+    if collector.jammed:
         await _listen_again(agent, conversation_id, collector)
     said = _once([m for m in collector.messages if m.get("text")])
     questions = [m.get("response") for m in said if is_question(m.get("response"))]
@@ -79,9 +81,9 @@ def _once(messages: list[dict]) -> list[dict]:
     return [m for m in messages if not (m["text"] in seen or seen.add(m["text"]))]
 
 
-async def _listening(agent: Agent, conversation: str) -> bool:
-    tracker = await agent.tracker_store.retrieve(conversation)
-    return tracker is None or tracker.latest_action_name == ACTION_LISTEN_NAME
+def _jammed(tracker, output_channel, nlg) -> None:
+    """Rasa's circuit breaker stopped the turn (it calls this, with the turn's output channel)."""
+    output_channel.jammed = True
 
 
 async def _listen_again(agent: Agent, conversation: str, collector: ReplyCollector) -> None:
