@@ -1,45 +1,48 @@
 """The console's web application: pages for staff, a JSON API for scripts (OpenAPI at
-/api/openapi.json), sessions in a signed cookie, CSRF tokens on every form."""
+/api/openapi.json), sign-in sessions kept on the server behind a signed cookie, CSRF tokens on
+every form, and a 4xx with a message for any request it cannot take."""
 from __future__ import annotations
 
 from typing import Optional
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from campaigns.records.db import get_engine
-from campaigns.console.deps import LoginRequired
+from campaigns.console import keys, login_sessions
+from campaigns.console.deps import LoginRequired, refuse_nul
 from campaigns.console.rendering import render
+from campaigns.records.db import get_engine
 from campaigns.settings import Settings, get_settings
-
-SESSION_HOURS = 12
 
 
 def create_app(settings: Optional[Settings] = None) -> FastAPI:
     settings = settings or get_settings()
+    engine = get_engine(settings.database_url)
     app = FastAPI(title="Screening console API", version="1", openapi_url="/api/openapi.json",
-                  docs_url="/api/docs", redoc_url=None,
+                  docs_url="/api/docs", redoc_url=None, dependencies=[Depends(refuse_nul)],
                   description="Campaign progress, escalations, households and results. Send "
                               "`Authorization: Bearer <token>`; tokens come from `screening users token NAME`.")
-    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="screening_console",
-                       max_age=SESSION_HOURS * 3600, same_site="lax",
-                       https_only=settings.environment == "production")
-    app.state.engine = get_engine(settings.database_url)
+    app.add_middleware(SessionMiddleware, secret_key=keys.signing_key(settings, engine),
+                       session_cookie="screening_console", max_age=int(login_sessions.LENGTH.total_seconds()),
+                       same_site="lax", https_only=settings.environment == "production")
+    app.state.engine = engine
     app.state.settings = settings
     _handlers(app)
     from campaigns.console import pages_audit, pages_auth, pages_campaigns, pages_escalations, pages_households, \
-        pages_results
+        pages_results, pages_users
 
     # Each area has its pages (`router`) and, where scripts need it, its JSON API (`api`).
-    for module in (pages_auth, pages_campaigns, pages_escalations, pages_households, pages_results, pages_audit):
+    for module in (pages_auth, pages_campaigns, pages_escalations, pages_households, pages_results, pages_audit,
+                   pages_users):
         app.include_router(module.router, include_in_schema=False)
         if hasattr(module, "api"):
             app.include_router(module.api, prefix="/api/v1")
     return app
-
 
 
 def _handlers(app: FastAPI) -> None:
@@ -56,3 +59,11 @@ def _handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": error.detail}, status_code=error.status_code)
         return render(request, "error.html", status_code=error.status_code, message=error.detail,
                       code=error.status_code)
+
+    @app.exception_handler(RequestValidationError)  # a parameter of the wrong type or out of range
+    async def invalid(request: Request, error: RequestValidationError):
+        if request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, error)
+        message = "; ".join(f"{'.'.join(str(part) for part in problem['loc'][1:])}: {problem['msg']}"
+                            for problem in error.errors())
+        return render(request, "error.html", status_code=422, message=message, code=422)

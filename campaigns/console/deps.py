@@ -1,14 +1,17 @@
 """What every console route depends on: a database session, the signed-in user, their role,
-and a CSRF check on every form or cookie-authenticated change."""
+a CSRF check on every form or cookie-authenticated change, and no NUL in what is sent."""
 from __future__ import annotations
 
 from typing import Callable, Iterator, Optional
 
 from fastapi import Depends, HTTPException, Request
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from campaigns.console import security
-from campaigns.records.models import ROLE_RANK, ApiToken, Role, User, utcnow
+from campaigns.console import login_sessions, security, tokens
+from campaigns.records.models import ROLE_RANK, Role, User, utcnow
+
+SESSION_ID = "sid"  # the key of the sign-in session's id in the cookie
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class LoginRequired(Exception):
@@ -41,7 +44,7 @@ def require(role: Role) -> Callable[..., User]:
 def csrf_token(request: Request) -> str:
     """The session's CSRF token, made on first use; every form carries it."""
     token = request.session.get("csrf")
-    if not token:
+    if not isinstance(token, str) or not token:
         token = request.session["csrf"] = security.new_csrf_token()
     return token
 
@@ -52,11 +55,28 @@ async def check_csrf(request: Request) -> None:
     if _bearer(request):
         return
     given = request.headers.get("x-csrf-token")
-    if given is None and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")):
+    if given is None and request.headers.get("content-type", "").startswith(_FORMS):
         given = (await request.form()).get("csrf_token")
-    if not security.same_token(given, request.session.get("csrf")):
+    expected = request.session.get("csrf")
+    if not (isinstance(given, str) and isinstance(expected, str) and security.same_token(given, expected)):
         raise HTTPException(status_code=403, detail="the form has expired or did not come from this site: reload")
+
+
+async def refuse_nul(request: Request) -> None:
+    """No field has a use for a NUL character, and PostgreSQL cannot store one in text: a 400
+    with a message, before it reaches a query (on every route, through the app)."""
+    texts = [request.scope.get("path", ""), *request.query_params.keys(), *request.query_params.values()]
+    if request.headers.get("content-type", "").startswith(_FORMS):
+        form = await request.form()
+        texts += [text for item in form.multi_items() for text in item if isinstance(text, str)]
+    if any("\x00" in text for text in texts):
+        raise HTTPException(status_code=400, detail="a request may not contain a NUL character")
+
+
+def session_id(request: Request) -> Optional[str]:
+    """The sign-in session's id the cookie carries, if any."""
+    found = request.session.get(SESSION_ID)
+    return found if isinstance(found, str) else None
 
 
 def _bearer(request: Request) -> Optional[str]:
@@ -65,15 +85,11 @@ def _bearer(request: Request) -> Optional[str]:
 
 
 def _by_token(request: Request, session: Session) -> Optional[User]:
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == security.token_hash(_bearer(request)))).first()
-    if row is None:
-        return None
-    row.last_used_at = utcnow()
-    session.add(row)
-    session.commit()
-    return session.get(User, row.user_id)
+    user = tokens.user_for_token(session, token=_bearer(request))
+    session.commit()  # the token's last use
+    return user
 
 
 def _by_cookie(request: Request, session: Session) -> Optional[User]:
-    user_id = request.session.get("user_id")
-    return session.get(User, user_id) if isinstance(user_id, int) else None
+    found = session_id(request)
+    return login_sessions.user_of(session, session_id=found, now=utcnow()) if found else None

@@ -18,6 +18,7 @@ from campaigns.records.models import AuditEntry, Role, User
 router = APIRouter()
 api = APIRouter(tags=["audit"])
 PER_PAGE = 100
+MAX_PAGE = 1_000_000  # 100 million entries back; further would overflow the database's offset
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class AuditPageOut(BaseModel):
 
 
 @router.get("/audit")
-def audit_log_page(request: Request, user: str = "", action: str = "", page: int = Query(1, ge=1),
+def audit_log_page(request: Request, user: str = "", action: str = "", page: int = Query(1, ge=1, le=MAX_PAGE),
                    staff: User = Depends(require(Role.supervisor)), session: Session = Depends(get_session)):
     found = audit_page(session, user_name=user.strip() or None, action=action.strip() or None, page=page)
     filters = {key: value for key, value in (("user", user.strip()), ("action", action.strip())) if value}
@@ -70,7 +71,7 @@ def audit_log_page(request: Request, user: str = "", action: str = "", page: int
          responses={403: {"description": "not a supervisor"}})
 def audit_log_api(user: Optional[str] = Query(None, description="only this user's entries"),
                   action: Optional[str] = Query(None, description="only this action"),
-                  page: int = Query(1, ge=1), staff: User = Depends(require(Role.supervisor)),
+                  page: int = Query(1, ge=1, le=MAX_PAGE), staff: User = Depends(require(Role.supervisor)),
                   session: Session = Depends(get_session)):
     found = audit_page(session, user_name=user, action=action, page=page)
     return AuditPageOut(page=page, per_page=PER_PAGE, next_page=page + 1 if found.has_next else None,

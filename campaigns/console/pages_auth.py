@@ -1,16 +1,18 @@
-"""Signing in and out."""
+"""Signing in and out. A sign-in is counted against the lockout before its password is checked,
+and starts a session kept on the server; signing out ends it there."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
-from campaigns.console import audit, users
+from campaigns.console import audit, lockout, login_sessions, users
+from campaigns.console.deps import SESSION_ID, check_csrf, current_user, get_session, session_id
 from campaigns.console.rendering import flash, render
-from campaigns.console.deps import check_csrf, current_user, get_session
 from campaigns.records.models import User, utcnow
 
 router = APIRouter()
+FAILED = "login failed"
 
 
 @router.get("/login")
@@ -21,25 +23,30 @@ def login_form(request: Request, next: str = "/"):
 @router.post("/login", dependencies=[Depends(check_csrf)])
 def login(request: Request, name: str = Form(...), password: str = Form(...), next: str = Form("/"),
           session: Session = Depends(get_session)):
-    name = name.strip()[:64]
-    if users.failed_sign_ins(session, name=name, since=utcnow() - users.LOCKOUT) >= users.MAX_FAILURES:
+    name = users.normalise_name(name)[:users.MAX_NAME]
+    if not lockout.claim_attempt(session, name=name, now=utcnow()):
+        minutes = int(lockout.LOCKOUT.total_seconds() // 60)
         return render(request, "login.html", status_code=429, next=_local(next), name=name,
-                      error=f"Too many wrong passwords for {name}: wait {users.LOCKOUT.seconds // 60} minutes.")
+                      error=f"Too many wrong passwords for {name}: wait {minutes} minutes.")
     user = users.authenticate(session, name=name, password=password)
     if user is None:
-        users.record_failure(session, name=name)
+        lockout.record_failure(session, name=name, now=utcnow())
+        audit.record_as(session, name=name, action=FAILED, target="console")
         session.commit()
         return render(request, "login.html", status_code=401, next=_local(next), name=name,
                       error="Wrong name or password.")
-    request.session.clear()  # a new session id for the signed-in user
-    request.session["user_id"] = user.id
-    audit.record(session, user=user, action="login")
-    session.commit()
+    lockout.record_success(session, name=name)
+    _start_session(request, session, user)
     return RedirectResponse(_local(next), status_code=303)
 
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])
-def logout(request: Request, user: User = Depends(current_user)):
+def logout(request: Request, user: User = Depends(current_user), session: Session = Depends(get_session)):
+    found = session_id(request)
+    if found:
+        login_sessions.end(session, session_id=found)
+    audit.record(session, user=user, action="logout")
+    session.commit()
     request.session.clear()
     flash(request, "You are signed out.")
     return RedirectResponse("/login", status_code=303)
@@ -48,6 +55,21 @@ def logout(request: Request, user: User = Depends(current_user)):
 @router.get("/")
 def home(user: User = Depends(current_user)):
     return RedirectResponse("/campaigns", status_code=303)
+
+
+def _start_session(request: Request, session: Session, user: User) -> None:
+    """A new session id for the signed-in user (never one the browser brought), and the
+    browser's earlier session, if any, ended."""
+    now = utcnow()
+    earlier = session_id(request)
+    if earlier:
+        login_sessions.end(session, session_id=earlier)
+    login_sessions.purge_expired(session, now=now)
+    lockout.forget_stale(session, now=now)
+    request.session.clear()  # a new CSRF token too
+    request.session[SESSION_ID] = login_sessions.start(session, user=user, now=now)
+    audit.record(session, user=user, action="login")
+    session.commit()
 
 
 def _local(path: str) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import List, Optional
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Body, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Depends, Form, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
@@ -21,6 +21,8 @@ from campaigns.records.models import ROLE_RANK, EscalationKind, Role, Severity, 
 router = APIRouter()
 api = APIRouter(tags=["escalations"])
 POLL_SECONDS = 5
+MAX_OFFSET = 10_000_000  # further than any queue goes; a larger offset would overflow the database's integers
+MAX_ID = 2 ** 63 - 1  # the largest id a database keeps
 
 
 # ---- pages ----------------------------------------------------------------------------------------
@@ -29,8 +31,8 @@ POLL_SECONDS = 5
 def queue_page(request: Request, severity: str = "", kind: str = "", status: str = "", community: str = "",
                offset: str = "", user: User = Depends(current_user), session: Session = Depends(get_session)):
     filters = _page_filter(severity=severity, kind=kind, status=status, community=community)
-    # The page shows names and phone numbers: the view is audited (the 5-second refreshes are not).
-    audit.record(session, user=user, action="view", target="escalations", detail=urlencode(filters.query()) or None)
+    # The page shows names and phone numbers: every view is audited.
+    audit.record(session, user=user, action="view", target="escalations", detail=_viewed(filters, _offset(offset)))
     session.commit()
     return _show(request, session, user, filters, _offset(offset))
 
@@ -40,6 +42,10 @@ def queue_rows(request: Request, severity: str = "", kind: str = "", status: str
                offset: str = "", user: User = Depends(current_user), session: Session = Depends(get_session)):
     """The table body alone, for the page's refresh; rendered by the same partial as the page."""
     filters = _page_filter(severity=severity, kind=kind, status=status, community=community)
+    # Audited too, but an open page's refreshes (the same view within a while) make no new entries.
+    audit.record_view_once(session, user=user, target="escalations", detail=_viewed(filters, _offset(offset)),
+                           now=utcnow())
+    session.commit()
     context = _context(session, user, filters, _offset(offset))
     context.update(request=request, user=user, csrf_token=csrf_token(request))
     return TEMPLATES.TemplateResponse("escalations_rows.html", context, headers={"Cache-Control": "no-store"})
@@ -55,16 +61,18 @@ def _form_filter(severity: str = Form(""), kind: str = Form(""), status: str = F
     return {"filters": filters, "offset": _offset(offset)}
 
 
-@router.post("/escalations/{escalation_id:int}/acknowledge", dependencies=[Depends(check_csrf)])
-def acknowledge_form(request: Request, escalation_id: int, back: dict = Depends(_form_filter),
+@router.post("/escalations/{escalation_id}/acknowledge", dependencies=[Depends(check_csrf)])
+def acknowledge_form(request: Request, escalation_id: int = Path(..., ge=1, le=MAX_ID),
+                     back: dict = Depends(_form_filter),
                      user: User = Depends(require(Role.operator)), session: Session = Depends(get_session)):
     return _act(request, session, user, back, escalation_id, "acknowledge",
                 lambda: queue.acknowledge(session, escalation_id=escalation_id, user=user, now=utcnow()),
                 done=f"Escalation {escalation_id} acknowledged.")
 
 
-@router.post("/escalations/{escalation_id:int}/assign", dependencies=[Depends(check_csrf)])
-def assign_form(request: Request, escalation_id: int, assignee: str = Form(""), back: dict = Depends(_form_filter),
+@router.post("/escalations/{escalation_id}/assign", dependencies=[Depends(check_csrf)])
+def assign_form(request: Request, escalation_id: int = Path(..., ge=1, le=MAX_ID), assignee: str = Form(""),
+                back: dict = Depends(_form_filter),
                 user: User = Depends(require(Role.operator)), session: Session = Depends(get_session)):
     return _act(request, session, user, back, escalation_id, "assign",
                 lambda: queue.assign(session, escalation_id=escalation_id, user=user, assignee=assignee,
@@ -72,8 +80,9 @@ def assign_form(request: Request, escalation_id: int, assignee: str = Form(""), 
                 done=f"Escalation {escalation_id} assigned to {assignee.strip()}.")
 
 
-@router.post("/escalations/{escalation_id:int}/resolve", dependencies=[Depends(check_csrf)])
-def resolve_form(request: Request, escalation_id: int, note: str = Form(""), back: dict = Depends(_form_filter),
+@router.post("/escalations/{escalation_id}/resolve", dependencies=[Depends(check_csrf)])
+def resolve_form(request: Request, escalation_id: int = Path(..., ge=1, le=MAX_ID), note: str = Form(""),
+                 back: dict = Depends(_form_filter),
                  user: User = Depends(require(Role.operator)), session: Session = Depends(get_session)):
     return _act(request, session, user, back, escalation_id, "resolve",
                 lambda: queue.resolve(session, escalation_id=escalation_id, user=user, note=note, now=utcnow()),
@@ -120,7 +129,14 @@ def _page_filter(**given: str) -> QueueFilter:
 
 
 def _offset(text: str) -> int:
-    return min(int(text), 10_000_000) if text.strip().isdigit() else 0
+    """The page's own links set it; anything else (a sign, '²', a thousand digits) is the first page."""
+    text = text.strip()
+    return min(int(text), MAX_OFFSET) if text.isascii() and text.isdigit() and len(text) <= 18 else 0
+
+
+def _viewed(filters: QueueFilter, offset: int) -> Optional[str]:
+    """What a view of the queue showed, for the audit log."""
+    return urlencode({**filters.query(), **({"offset": offset} if offset else {})}) or None
 
 
 def _can_act(user: User) -> bool:
@@ -175,10 +191,14 @@ _ERRORS = {code: {"model": QueueErrorOut, "description": text} for code, text in
 @api.get("/escalations", response_model=QueuePageOut, summary="The escalation queue, urgent first, then oldest")
 def list_api(severity: Optional[Severity] = None, kind: Optional[EscalationKind] = None,
              status: StatusFilter = StatusFilter.active, community: Optional[str] = None,
-             limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0),
+             limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_OFFSET),
              user: User = Depends(current_user), session: Session = Depends(get_session)):
     filters = QueueFilter(severity=severity.value if severity else None, kind=kind.value if kind else None,
                           status=status.value, community=community or None)
+    # Names and phone numbers, as on the page: every read is audited.
+    shown = " ".join(f"{key}={value}" for key, value in {**filters.query(), "limit": limit, "offset": offset}.items())
+    audit.record(session, user=user, action="view", target="escalations", detail=f"api; {shown}")
+    session.commit()
     page = queue.list_queue(session, filters=filters, now=utcnow(), mask_phones=not _can_act(user),
                             limit=limit, offset=offset)
     return QueuePageOut(items=[QueueItemOut(**vars(item)) for item in page.items], total=page.total,
@@ -187,7 +207,7 @@ def list_api(severity: Optional[Severity] = None, kind: Optional[EscalationKind]
 
 @api.post("/escalations/{escalation_id}/acknowledge", response_model=QueueItemOut, responses=_ERRORS,
           dependencies=[Depends(check_csrf)], summary="Take an open escalation")
-def acknowledge_api(escalation_id: int, user: User = Depends(require(Role.operator)),
+def acknowledge_api(escalation_id: int = Path(..., ge=1, le=MAX_ID), user: User = Depends(require(Role.operator)),
                     session: Session = Depends(get_session)):
     return _api_change(session, escalation_id,
                        lambda: queue.acknowledge(session, escalation_id=escalation_id, user=user, now=utcnow()))
@@ -195,7 +215,8 @@ def acknowledge_api(escalation_id: int, user: User = Depends(require(Role.operat
 
 @api.post("/escalations/{escalation_id}/assign", response_model=QueueItemOut, responses=_ERRORS,
           dependencies=[Depends(check_csrf)], summary="Give an escalation to a user")
-def assign_api(escalation_id: int, body: AssignEscalationIn = Body(...), user: User = Depends(require(Role.operator)),
+def assign_api(escalation_id: int = Path(..., ge=1, le=MAX_ID), body: AssignEscalationIn = Body(...),
+               user: User = Depends(require(Role.operator)),
                session: Session = Depends(get_session)):
     return _api_change(session, escalation_id,
                        lambda: queue.assign(session, escalation_id=escalation_id, user=user, assignee=body.user,
@@ -204,7 +225,8 @@ def assign_api(escalation_id: int, body: AssignEscalationIn = Body(...), user: U
 
 @api.post("/escalations/{escalation_id}/resolve", response_model=QueueItemOut, responses=_ERRORS,
           dependencies=[Depends(check_csrf)], summary="Close an escalation with an outcome note")
-def resolve_api(escalation_id: int, body: ResolveEscalationIn = Body(...), user: User = Depends(require(Role.operator)),
+def resolve_api(escalation_id: int = Path(..., ge=1, le=MAX_ID), body: ResolveEscalationIn = Body(...),
+                user: User = Depends(require(Role.operator)),
                 session: Session = Depends(get_session)):
     return _api_change(session, escalation_id,
                        lambda: queue.resolve(session, escalation_id=escalation_id, user=user, note=body.note,

@@ -25,6 +25,7 @@ api = APIRouter(tags=["results"])
 
 PAGE_ROWS = 100
 MAX_API_ROWS = 1000
+MAX_ID = 2 ** 63 - 1  # a cursor's id beyond the database's integers is a broken link, not a query
 FILE_CHUNK = 64 * 1024
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -68,9 +69,22 @@ def result_filters(
     params = {"campaign": campaign, "community": community, "from": date_from, "to": date_to,
               "abnormal": abnormal, "urgent": urgent, "outcome": outcome, "channel": channel}
     try:
-        return exports.parse_filters(params, zone=request.app.state.settings.default_timezone)
+        filters = exports.parse_filters(params, zone=request.app.state.settings.default_timezone)
     except ValueError as error:
         raise HTTPException(status_code=400, detail=str(error)) from None
+    _check_calendar(filters)
+    return filters
+
+
+def _check_calendar(filters: exports.ResultFilters) -> None:
+    """The filters' days as UTC instants must exist: 9999-12-31 has no next day to end at, and
+    0001-01-01 east of UTC starts the day before the calendar does."""
+    for name, instant in (("from", lambda: filters.start), ("to", lambda: filters.end)):
+        try:
+            instant()
+        except OverflowError:
+            raise HTTPException(status_code=400, detail=f"{name!r} is too far from today; "
+                                                        "use a date between 0002-01-01 and 9999-12-30") from None
 
 
 @router.get("/results")
@@ -136,6 +150,9 @@ def api_results_csv(request: Request, user: User = Depends(require(Role.operator
 
 def _page(session: Session, filters, limit: int, *, before=None, after=None) -> exports.ResultPage:
     try:
+        for cursor in (before, after):
+            if cursor and not 0 <= exports.decode_cursor(cursor)[1] <= MAX_ID:
+                raise ValueError("this page link is broken; start again from the first page")
         return exports.list_results(session, filters=filters, limit=limit, before=before, after=after)
     except ValueError as error:
         raise HTTPException(status_code=400, detail=str(error)) from None

@@ -3,6 +3,7 @@ and the changes they make to it (acknowledge, assign, resolve), each recorded in
 Data functions are keyword-only and take the session; the caller commits."""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -181,12 +182,15 @@ def resolve(session: Session, *, escalation_id: int, user: User, note: str, now:
 
 
 def check_note(note: str) -> str:
-    """The outcome note, trimmed; blank or longer than NOTE_MAX characters is refused."""
+    """The outcome note, trimmed; blank, longer than NOTE_MAX characters or with control characters is refused."""
     note = (note or "").strip()
     if not note:
         raise QueueError("write the outcome: a resolution needs a note saying what was done")
     if len(note) > NOTE_MAX:
         raise QueueError(f"the outcome note has {len(note)} characters; keep it to {NOTE_MAX}")
+    if any(unicodedata.category(c) == "Cc" and c not in "\t\r\n" for c in note):
+        # A NUL cannot be stored in PostgreSQL text; other control characters are never meant.
+        raise QueueError("the outcome note has a control character; write plain text")
     return note
 
 

@@ -1,4 +1,4 @@
-"""Passwords, API tokens and CSRF tokens. Pure apart from the random numbers."""
+"""Passwords, API tokens, session ids and CSRF tokens. Pure apart from the random numbers."""
 from __future__ import annotations
 
 import base64
@@ -54,8 +54,14 @@ def new_csrf_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def new_session_id() -> str:
+    """A sign-in session's id, for the cookie; only `token_hash` of it is stored."""
+    return secrets.token_urlsafe(32)
+
+
 def same_token(given: str | None, expected: str | None) -> bool:
-    return bool(given and expected) and hmac.compare_digest(given, expected)
+    # As bytes: compare_digest refuses str with non-ASCII characters, and a forged token may have them.
+    return bool(given and expected) and hmac.compare_digest(given.encode(), expected.encode())
 
 
 def _b64(raw: bytes) -> str:

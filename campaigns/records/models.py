@@ -367,3 +367,51 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=32)  # view | export | acknowledge | assign | resolve | login | ...
     target: str = Field(default="", max_length=200)  # what it was about: "escalation 12", "household H-1"
     detail: Optional[str] = None
+
+
+class LoginSession(SQLModel, table=True):
+    """A signed-in browser. Its cookie carries a random id; only the id's hash is kept, so a copy
+    of this table opens nothing. Signing out, a password change or disabling the user deletes it."""
+
+    __tablename__ = "login_sessions"
+
+    id_hash: str = Field(primary_key=True, max_length=64)  # sha256 of the cookie's session id
+    user_id: int = Field(foreign_key="users.id", index=True)
+    created_at: Optional[datetime] = _ts(nullable=False, default=utcnow)
+    expires_at: Optional[datetime] = _ts(nullable=False, index=True)
+
+
+class LoginFailures(SQLModel, table=True):
+    """Sign-in attempts for one name (known or not) in the current window. Each attempt is
+    counted here by one atomic UPDATE before its password is checked, and given back if the
+    password was right; so guesses sent at once cannot all slip past the limit."""
+
+    __tablename__ = "login_failures"
+
+    name: str = Field(primary_key=True, max_length=64)
+    attempts: int = 0  # wrong passwords, and attempts still being checked, since window_start
+    window_start: Optional[datetime] = _ts(nullable=False)
+    locked_until: Optional[datetime] = _ts()  # set by the failure that reaches the limit
+
+
+class ApiTokenName(SQLModel, table=True):
+    """The name of an API token, unique per user (a table of its own: api_tokens keeps its columns).
+    Tokens issued before names existed have none."""
+
+    __tablename__ = "api_token_names"
+    __table_args__ = (sa.UniqueConstraint("user_id", "name", name="uq_api_token_name"),)
+
+    token_id: int = Field(primary_key=True, foreign_key="api_tokens.id")
+    user_id: int = Field(foreign_key="users.id")
+    name: str = Field(max_length=64)
+
+
+class ConsoleKey(SQLModel, table=True):
+    """The key that signs the console's cookies when SCREENING_SECRET_KEY is left at its public
+    default: made at random by the first console to start, and read by every later one."""
+
+    __tablename__ = "console_keys"
+
+    name: str = Field(primary_key=True, max_length=32)
+    value: str = Field(max_length=128)
+    created_at: Optional[datetime] = _ts(nullable=False, default=utcnow)
