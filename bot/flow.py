@@ -13,6 +13,9 @@ to ask next. The state is a plain JSON-able dict kept in the `screening` slot:
     tries          {question: failed attempts}; a question is re-asked once, then given up
     reask          {"question": q, "why": "unclear" | "implausible"} for the next prompt
     gave_up        [question, ...] that stayed unclear after the re-ask
+    requests       how many times the resident asked for help or a person in this screening
+    go_on          None, or False once asked "go on with the questions, or end here?" (True: go on)
+    stopped        True when the resident chose to end before the last question
 
 A person is {"temperature_c", "temperature_said", "not_measured", "feels_feverish",
 "symptoms", "red_flags"}; a value the resident did not give stays None.
@@ -30,6 +33,7 @@ from bot.understanding.temperature import parse_temperature, says_not_measured
 from bot.understanding.yesno import parse_yes_no
 
 QUESTIONS = (
+    "go_on",
     "good_time",
     "callback_when",
     "temperature",
@@ -62,6 +66,9 @@ def new_state() -> dict:
         "tries": {},
         "reask": None,
         "gave_up": [],
+        "requests": 0,
+        "go_on": None,
+        "stopped": False,
     }
 
 
@@ -90,10 +97,17 @@ def is_interrupt(intent: str | None, confidence: float, *, understood: bool) -> 
     return True
 
 
+def stopped(state: dict) -> bool:
+    """Whether the resident chose to end before the last question (or never said whether to go on)."""
+    return bool(state.get("stopped")) or (state.get("go_on") is False and "go_on" in state["gave_up"])
+
+
 def next_question(state: dict) -> str | None:
     """The next question to ask, or None when the screening is over."""
-    if state["refused"] or state["callback"] is not None:
+    if state["refused"] or state["callback"] is not None or state.get("stopped"):
         return None
+    if state.get("go_on") is False:
+        return None if "go_on" in state["gave_up"] else "go_on"
     if state["good_time"] is None:
         return None if "good_time" in state["gave_up"] else "good_time"
     if state["good_time"] is False:
@@ -150,6 +164,29 @@ def read_answer(state: dict, question: str, text: str, *, now: datetime, tz: Zon
     return state, understood is True
 
 
+def read_opening(state: dict, text: str, *, now: datetime, tz: ZoneInfo) -> dict:
+    """A resident's first message, used where it answers a question: "yes" agrees to start,
+    "call me tomorrow" asks for a callback, "37.5" is the temperature and "I have a fever" the
+    symptoms (both kept until the resident agrees to go on). What it does not answer is
+    simply not used; nothing is re-asked for it."""
+    state = copy.deepcopy(state)
+    text = text.strip()
+    if not text or len(text) > MAX_ANSWER or text.startswith("/"):
+        return state
+    if parse_callback_time(text, now=now, tz=tz) is not None or mentions_callback(text) or parse_yes_no(text) is not None:
+        _read_good_time(state, "good_time", text, now=now, tz=tz)
+        return state
+    reading = parse_temperature(text)
+    report = parse_symptoms(text)
+    if reading is not None and reading.plausible:
+        state["people"] = [new_person()]
+        _read_temperature(state, "temperature", text, now=now, tz=tz)
+    if report is not None and (report.symptoms or report.red_flags):
+        state["people"] = state["people"] or [new_person()]
+        _read_symptoms(state, "symptoms", text, now=now, tz=tz)
+    return state
+
+
 def _failed(state: dict, question: str, *, why: str) -> None:
     """Re-ask once; after that, give the question up (it stays unanswered)."""
     tries = state["tries"].get(question, 0) + 1
@@ -183,6 +220,15 @@ def _read_good_time(state, question, text, *, now, tz):
     if answer is None:
         return "unclear"
     state["good_time"] = answer
+    return True
+
+
+def _read_go_on(state, question, text, *, now, tz):
+    answer = parse_yes_no(text)
+    if answer is None:
+        return "unclear"
+    state["go_on"] = True if answer else None
+    state["stopped"] = not answer
     return True
 
 
@@ -269,6 +315,7 @@ def _read_others_count(state, question, text, *, now, tz):
 
 
 _READERS = {
+    "go_on": _read_go_on,
     "good_time": _read_good_time,
     "callback_when": _read_callback_when,
     "temperature": _read_temperature,

@@ -1,7 +1,9 @@
 """How a question's responses are named, and reading the question back from a response name. Pure.
 
-The form asks `utter_ask_<question>`, rephrases with `utter_reask_<question>`, and asks again
-after an implausible value with `utter_reask_<value>_implausible`. Channels (to repeat a
+The form asks `utter_ask_<question>`, rephrases with `utter_reask_<question>`, asks again
+after an implausible value with `utter_reask_<value>_implausible`, and comes back to a
+question after an interruption with `utter_resume_<question>` where the first asking would
+not fit (the greeting is said once). Channels (to repeat a
 question and pick speech hints) and carriers (to know what the bot is waiting for) read the
 question back with `question_of`.
 """
@@ -11,11 +13,14 @@ from typing import Optional
 
 ASK = "utter_ask_"
 REASK = "utter_reask_"
+RESUME = "utter_resume_"
 IMPLAUSIBLE = "_implausible"
 
 
-def response_for(question: str, *, reask: bool = False, implausible: bool = False) -> str:
-    """The response that asks `question`, first or again."""
+def response_for(question: str, *, reask: bool = False, implausible: bool = False, resume: bool = False) -> str:
+    """The response that asks `question`: first, again after an unclear answer, or on coming back to it."""
+    if resume and not reask:
+        return RESUME + question
     if not reask:
         return ASK + question
     if implausible:  # one text serves the contact's and the other members' implausible values
@@ -27,7 +32,7 @@ def question_of(response: Optional[str]) -> Optional[str]:
     """The question a response asks ("utter_reask_temperature_implausible" -> "temperature"), or None."""
     if not response:
         return None
-    for prefix in (ASK, REASK):
+    for prefix in (ASK, REASK, RESUME):
         if response.startswith(prefix):
             return response.removeprefix(prefix).removesuffix(IMPLAUSIBLE)
     return None

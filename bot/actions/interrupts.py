@@ -5,13 +5,13 @@ import abc
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import flow
 from bot.actions import context
 from bot.actions.recording import record_request, record_screening
-from bot.actions.screening import reset_events
+from bot.actions.screening import FORM, reset_events
 from bot.assessment import Ending
 from campaigns.records.households import flag_wrong_number, record_opt_out
 from campaigns.records.models import EscalationKind
@@ -81,7 +81,9 @@ class ActionHangUp(Action):
 
 
 class EscalateRequest(Action, abc.ABC):
-    """Escalates what the resident asked for at once; a screening under way then carries on."""
+    """A request for help or a person: escalated and acknowledged once. Asked again, the bot
+    says so and offers to go on with the questions or end; a third time, it ends politely and
+    keeps what was answered. So no request can loop until the carrier hangs up."""
 
     kind: EscalationKind
     response: str
@@ -90,9 +92,37 @@ class EscalateRequest(Action, abc.ABC):
     def name(self) -> str: ...
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        record_request(tracker, kind=self.kind, said=_said(tracker))
-        dispatcher.utter_message(response=self.response)
-        return []
+        earlier = _requests_this_screening(tracker)
+        if self.name() not in earlier:
+            record_request(tracker, kind=self.kind, said=_said(tracker))
+            dispatcher.utter_message(response=self.response)
+        else:
+            dispatcher.utter_message(response="utter_already_asked")
+        if not earlier or tracker.active_loop_name != FORM:
+            return []
+        state = tracker.get_slot("screening") or flow.new_state()
+        if len(earlier) == 1:  # the second request: go on, or end here?
+            state = {**state, "go_on": False, "reask": None}
+            return [SlotSet("screening", state), SlotSet("requested_slot", "go_on")]
+        if state["people"]:  # the third: end, keeping what was answered
+            record_screening(tracker, state=state, ending=Ending.abandoned)
+        dispatcher.utter_message(response="utter_close_stopped")
+        return [*_end_form(), FollowupAction("action_listen")]
+
+
+REQUEST_ACTIONS = ("action_request_help", "action_request_human")
+
+
+def _requests_this_screening(tracker: Tracker) -> list[str]:
+    """The request actions already run since this screening (or this session) began, oldest first."""
+    found: list[str] = []
+    for event in reversed(tracker.events):
+        name = event.get("name") if event.get("event") == "action" else None
+        if event.get("event") == "session_started" or name == "action_finish_screening":
+            break
+        if name in REQUEST_ACTIONS:
+            found.append(name)
+    return found[::-1]
 
 
 class ActionRequestHelp(EscalateRequest):

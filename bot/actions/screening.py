@@ -48,7 +48,9 @@ class ValidateScreeningForm(Action):
         if not tracker.get_slot("screening_started"):
             events.append(SlotSet("screening_started", context.now(tracker).isoformat()))
         question = tracker.get_slot("requested_slot")
-        if question in flow.QUESTIONS and answers_this_turn(tracker):
+        if question is None and tracker.get_slot("screening") is None and answers_this_turn(tracker):
+            state = _opening(tracker, state)  # the first message, used where it answers a question
+        elif question in flow.QUESTIONS and answers_this_turn(tracker):
             message = tracker.latest_message or {}
             text = message.get("text") or ""
             read, understood = flow.read_answer(
@@ -60,6 +62,23 @@ class ValidateScreeningForm(Action):
             state = read
         events += [SlotSet("screening", state), SlotSet("requested_slot", flow.next_question(state))]
         return events
+
+
+OPENING_INTENTS = frozenset({"greet", "start_report"})  # they ask for the screening, and answer nothing
+
+
+def _opening(tracker: Tracker, state: dict) -> dict:
+    message = tracker.latest_message or {}
+    if ((message.get("intent") or {}).get("name")) in OPENING_INTENTS:
+        return state
+    return flow.read_opening(state, message.get("text") or "", now=context.now(tracker),
+                             tz=context.household_zone(tracker))
+
+
+def greeted(tracker: Tracker) -> bool:
+    """Whether this conversation has been greeted: the bot never greets twice."""
+    return any(e.get("event") == "bot" and (e.get("metadata") or {}).get("utter_action") == "utter_ask_good_time"
+               for e in tracker.events)
 
 
 class AskQuestion(Action, abc.ABC):
@@ -76,7 +95,9 @@ class AskQuestion(Action, abc.ABC):
         state = tracker.get_slot("screening") or flow.new_state()
         reask = state.get("reask") or {}
         again = reask.get("question") == self.question
-        response = questions.response_for(self.question, reask=again, implausible=reask.get("why") == "implausible")
+        resume = self.question == "good_time" and greeted(tracker)  # after an interruption, or a new screening
+        response = questions.response_for(self.question, reask=again, implausible=reask.get("why") == "implausible",
+                                          resume=resume)
         dispatcher.utter_message(response=response, **prompt_values(tracker, state, self.question))
         return []
 
@@ -108,7 +129,8 @@ class ActionFinishScreening(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         state = tracker.get_slot("screening") or flow.new_state()
-        results = record_screening(tracker, state=state, ending=Ending.finished)
+        ending = Ending.abandoned if flow.stopped(state) else Ending.finished
+        results = record_screening(tracker, state=state, ending=ending)
         response, values = closing(results, state, tracker)
         dispatcher.utter_message(response=response, **values)
         return reset_events()
@@ -117,6 +139,8 @@ class ActionFinishScreening(Action):
 def closing(results: list[PersonResult], state: dict, tracker: Tracker) -> tuple[str, dict[str, Any]]:
     """The goodbye that fits what was recorded."""
     values = {"emergency_number": tracker.get_slot("emergency_number") or context.settings().emergency_number}
+    if flow.stopped(state):
+        return "utter_close_stopped", values
     if state.get("refused"):
         return "utter_close_refused", values
     if state.get("callback") is not None:

@@ -70,6 +70,7 @@ def _join(*groups: tuple[str, ...]) -> str:
 
 
 HINTS: dict[str, str] = {
+    "go_on": _join(_YES_NO, ("go on", "carry on", "continue", "end", "stop", "stop here")),
     "good_time": _join(_YES_NO, _CALLBACK),
     "callback_when": _join(_CALLBACK, ("no", "never", "don't call me")),
     "temperature": _join(_TEMPERATURE),

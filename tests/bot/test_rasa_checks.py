@@ -32,7 +32,7 @@ def _responses_sent_by_actions() -> set[str]:
     source = "\n".join(p.read_text() for p in files)
     sent = set(re.findall(r'"(utter_[a-z_]+)"', source)) - {"utter_action"}  # Rasa's keyword, not a response
     sent |= {f"utter_ask_{q}" for q in QUESTIONS} | {f"utter_reask_{q}" for q in QUESTIONS}
-    sent |= {"utter_reask_temperature_implausible"}
+    sent |= {"utter_reask_temperature_implausible", "utter_resume_good_time"}
     return sent
 
 
