@@ -231,12 +231,17 @@ def code_in(emulator, phone: str) -> str:
     return re.search(r"\b(\d{6})\b", text).group(1)
 
 
-def test_chat_proves_a_number_with_a_texted_code_and_then_acts_for_its_household(live_server, live_db):
+def asked_for_a_code(live_server, live_db):
+    """A household, a chat that asked to prove its number, the code texted, and a wrong one."""
     target = household_with_phone(live_db)
     me, url = sender(), f"{live_server.url}/webhooks/chat"
     assert post(f"{url}/prove", {"sender": me, "phone": target.phone})[0] == 202
     code = code_in(send_codes(live_server, live_db), target.phone)
-    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    return target, me, url, code, f"{(int(code) + 1) % 10**6:06d}"
+
+
+def test_chat_proves_a_number_with_a_texted_code_and_then_acts_for_its_household(live_server, live_db):
+    target, me, url, code, wrong = asked_for_a_code(live_server, live_db)
     assert post(f"{url}/verify", {"sender": me, "code": wrong}) == (400, '{"error":"wrong code; 4 tries left"}')
     assert post(f"{url}/verify", {"sender": "somebody-else", "code": code})[0] == 409  # the code is this chat's
     assert post(f"{url}/verify", {"sender": me, "code": code}) == (200, {"proved": True})
@@ -246,11 +251,7 @@ def test_chat_proves_a_number_with_a_texted_code_and_then_acts_for_its_household
 
 
 def test_chat_code_is_spent_after_five_wrong_tries(live_server, live_db):
-    target = household_with_phone(live_db)
-    me, url = sender(), f"{live_server.url}/webhooks/chat"
-    assert post(f"{url}/prove", {"sender": me, "phone": target.phone})[0] == 202
-    code = code_in(send_codes(live_server, live_db), target.phone)
-    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    target, me, url, code, wrong = asked_for_a_code(live_server, live_db)
     answers = [post(f"{url}/verify", {"sender": me, "code": wrong})[0] for _ in range(5)]
     assert answers == [400, 400, 400, 400, 409]
     assert post(f"{url}/verify", {"sender": me, "code": code})[0] == 409  # even the right one, now
