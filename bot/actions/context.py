@@ -16,6 +16,7 @@ from campaigns.records.households import get_or_create_walk_in
 from campaigns.phones import normalize_phone
 from campaigns.records.contacts import call_context
 from campaigns.records.models import Channel, Household
+from campaigns.records.vocabulary import DEFAULT_LANGUAGE, language_of
 from campaigns.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ CHANNELS = {
 }
 # Slots that describe the conversation rather than the answers; set at session start.
 CONTEXT_SLOTS = ("household_id", "contact_name", "household_members", "household_timezone",
-                 "campaign_id", "emergency_number", "screening_rules")
+                 "campaign_id", "emergency_number", "screening_rules", "language")
 
 
 def settings() -> Settings:
@@ -68,6 +69,10 @@ def now(tracker: Tracker) -> datetime:
         except (TypeError, ValueError):
             log.warning("ignoring malformed 'now' in metadata: %r", stamped)
     return datetime.now(timezone.utc)
+
+
+def language(tracker: Tracker) -> str:
+    return tracker.get_slot("language") or DEFAULT_LANGUAGE
 
 
 def household_zone(tracker: Tracker) -> ZoneInfo:
@@ -114,6 +119,8 @@ def context_values(household: Household, campaign: dict[str, Any]) -> dict[str, 
         "campaign_id": campaign.get("campaign_id"),
         "emergency_number": campaign.get("emergency_number") or settings().emergency_number,
         "screening_rules": campaign.get("screening_rules"),
+        # The household's own language first, then the campaign's; the server sets it, never a client.
+        "language": language_of(household.language) or language_of(campaign.get("language")) or DEFAULT_LANGUAGE,
     }
 
 

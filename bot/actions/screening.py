@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import flow, questions
+from bot import flow, phrasing, questions
 from bot.actions import context
 from bot.actions.recording import record_screening
 from bot.assessment import Ending, PersonResult
@@ -17,7 +17,6 @@ from bot.assessment import Ending, PersonResult
 FORM = "screening_form"
 # Actions that may run between a user message and the form without it being an interruption.
 _SAME_TURN = {FORM, "action_extract_slots", "action_listen"}
-ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 
 
 def reset_events() -> list[dict[str, Any]]:
@@ -114,10 +113,11 @@ def prompt_values(tracker: Tracker, state: dict, question: str) -> dict[str, Any
     reasking = (state.get("reask") or {}).get("question") == question
     if question == "other_temperature" and not reasking:
         position += 1  # the next person is added when this question is answered
+    language = context.language(tracker)
     return {
         "office": context.settings().office_name,
-        "household": f" for the household of {contact}" if contact else "",
-        "ordinal": ORDINALS[position - 1] if 0 < position <= len(ORDINALS) else f"number {position}",
+        "household": phrasing.household(contact, language),
+        "ordinal": phrasing.ordinal(position, language),
     }
 
 
@@ -148,7 +148,7 @@ def closing(results: list[PersonResult], state: dict, tracker: Tracker) -> tuple
         if at is None:
             return "utter_close_callback_later", values
         local = datetime.fromisoformat(at).astimezone(context.household_zone(tracker))
-        return "utter_close_callback", {**values, "when": local.strftime("%A %d %B at %H:%M")}
+        return "utter_close_callback", {**values, "when": phrasing.when(local, context.language(tracker))}
     if any(r.urgent for r in results):
         return "utter_close_urgent", values
     if any(r.abnormal for r in results):

@@ -11,6 +11,10 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 # Twilio wants a locale for speech recognition; a campaign gives a bare language code.
 _LOCALES = {"en": "en-US", "es": "es-ES", "fr": "fr-FR", "de": "de-DE", "pt": "pt-BR", "it": "it-IT",
             "zh": "cmn-CN", "ja": "ja-JP", "ko": "ko-KR", "ru": "ru-RU", "ar": "ar-EG", "hi": "hi-IN"}
+# Twilio's Mandarin recogniser is named apart from its text-to-speech locale.
+_GATHER_LOCALES = {"zh": "cmn-Hans-CN"}
+# A voice that speaks the language when the campaign names none for it (Twilio's default is English).
+DEFAULT_VOICES = {"zh": "Polly.Zhiyu"}
 GATHER_TIMEOUT = 6  # seconds of silence before Twilio gives up waiting for an answer
 
 
@@ -24,6 +28,14 @@ class Speaker:
     @property
     def locale(self) -> str:
         return locale(self.language)
+
+    @property
+    def gather_locale(self) -> str:
+        return _GATHER_LOCALES.get(self.language.lower(), self.locale)
+
+    @property
+    def voice_name(self) -> Optional[str]:
+        return self.voice or DEFAULT_VOICES.get(self.language.lower())
 
 
 def locale(language: str) -> str:
@@ -40,7 +52,7 @@ def ask(texts: Sequence[str], *, action: str, speaker: Speaker, hints: Optional[
     The texts are inside the Gather so a resident may answer before the question is over;
     `actionOnEmptyResult` makes Twilio come back even after silence, so we decide what follows."""
     response = VoiceResponse()
-    gather = Gather(input="speech dtmf", action=action, method="POST", language=speaker.locale,
+    gather = Gather(input="speech dtmf", action=action, method="POST", language=speaker.gather_locale,
                     finish_on_key="#", timeout=GATHER_TIMEOUT, speech_timeout="auto",
                     action_on_empty_result=True, hints=hints)
     for text in texts:
@@ -67,4 +79,4 @@ def messages(texts: Sequence[str]) -> str:
 
 
 def _say(parent, text: str, speaker: Speaker) -> None:
-    parent.say(text, language=speaker.locale, voice=speaker.voice)
+    parent.say(text, language=speaker.locale, voice=speaker.voice_name)

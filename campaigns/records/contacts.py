@@ -15,6 +15,7 @@ from typing import Any, Optional
 from sqlmodel import Session
 
 from campaigns.records.models import Attempt, Campaign, Household
+from campaigns.records.vocabulary import DEFAULT_LANGUAGE, language_of
 
 _SIGNATURE_CHARS = 20
 
@@ -36,7 +37,7 @@ class CallContext:
 
     def slots(self) -> dict[str, Any]:
         """The part a conversation keeps: JSON-safe, as the bot's session metadata and slots."""
-        return {"attempt_id": self.attempt_id, "campaign_id": self.campaign_id,
+        return {"attempt_id": self.attempt_id, "campaign_id": self.campaign_id, "language": self.language,
                 "emergency_number": self.emergency_number, "screening_rules": self.rules}
 
 
@@ -71,8 +72,12 @@ def call_context(session: Session, *, attempt_id: int) -> Optional[CallContext]:
     spec = json.loads(campaign.spec_json)
     machine = spec.get("answering_machine") or {}
     screening = spec.get("screening") or {}
+    # The household's own language first, then the campaign's: it picks the voice and the texts.
+    language = language_of(household.language) or language_of(spec.get("language")) or DEFAULT_LANGUAGE
+    # The campaign's voice speaks the campaign's language; another language takes its own default.
+    voice = spec.get("voice") if language == language_of(spec.get("language")) else None
     return CallContext(
         attempt_id=attempt.id, conversation_id=attempt.conversation_id, household_id=household.id,
-        campaign_id=campaign.id, channel=attempt.channel, language=spec.get("language") or "en",
-        voice=spec.get("voice"), machine_message=machine.get("message") if machine.get("leave_message") else None,
+        campaign_id=campaign.id, channel=attempt.channel, language=language,
+        voice=voice, machine_message=machine.get("message") if machine.get("leave_message") else None,
         emergency_number=screening.get("emergency_number"), rules=screening)

@@ -8,3 +8,15 @@ SYMPTOM_CODES: tuple[str, ...] = (
 )
 # Red flags: signs that need care now, written to the red_flags column.
 RED_FLAG_CODES: tuple[str, ...] = ("difficulty_breathing", "chest_pain", "confusion", "bluish_lips")
+
+# The languages the bot speaks (each has a response block and readers in bot/understanding).
+LANGUAGES: tuple[str, ...] = ("en", "zh")
+DEFAULT_LANGUAGE = "en"
+_ALIASES = {"cmn": "zh", "chi": "zh", "zho": "zh", "eng": "en"}
+
+
+def language_of(code: str | None) -> str | None:
+    """The bot's language for a language code ("ZH", "zh-CN", "cmn" -> "zh"), or None if it does not speak it."""
+    base = (code or "").strip().lower().replace("_", "-").split("-")[0]
+    base = _ALIASES.get(base, base)
+    return base if base in LANGUAGES else None

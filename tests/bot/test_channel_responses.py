@@ -49,8 +49,13 @@ def nlg() -> TemplatedNaturalLanguageGenerator:
     return TemplatedNaturalLanguageGenerator(RESPONSES)
 
 
-def _variants(name: str, channel: str | None) -> list[dict]:
-    return [v for v in RESPONSES[name] if v.get("channel") == channel]
+def _language(variant: dict) -> str:
+    """The language a variation is conditioned on; English variations carry no condition."""
+    return next((c["value"] for c in variant.get("condition") or () if c.get("name") == "language"), "en")
+
+
+def _variants(name: str, channel: str | None, language: str = "en") -> list[dict]:
+    return [v for v in RESPONSES[name] if v.get("channel") == channel and _language(v) == language]
 
 
 def _voice_text(name: str) -> str:
