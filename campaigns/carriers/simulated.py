@@ -51,6 +51,8 @@ class SimulatedCarrier(Carrier):
         return self._begin(contact, "CA")
 
     async def start_conversation(self, contact: Contact) -> str:
+        # An SMS or a chat link alike: a dry run rehearses a chat_link step as a text conversation,
+        # although the Twilio carrier cannot open one yet (it fails the attempt).
         return self._begin(contact, "SM")
 
     async def send_sms(self, *, to: str, body: str, from_: Optional[str] = None) -> str:

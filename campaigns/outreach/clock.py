@@ -85,3 +85,20 @@ class VirtualClock:
 
 def seconds(value: float) -> timedelta:
     return timedelta(seconds=value)
+
+
+MICROSECOND = timedelta(microseconds=1)
+
+
+def instant(epoch: float) -> datetime:
+    """An epoch time in float seconds (the pacer's) as a clock time: the first whole
+    microsecond (datetime's grain) at or after it, so a job set for it never runs before it.
+
+    Checked on the result, not computed as ceil(epoch * 1e6): near 1.8e9 s that product has a
+    grain of 0.25 us, so a time a fraction of a microsecond past a whole one came out as that
+    microsecond. A start the pacer put 0.2 us later then woke before its slot, was set for the
+    same instant again, and a dry run's virtual clock spun there for ever."""
+    at = datetime.fromtimestamp(epoch, timezone.utc)  # the nearest microsecond: maybe below
+    while at.timestamp() < epoch:
+        at += MICROSECOND
+    return at

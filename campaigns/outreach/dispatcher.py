@@ -15,7 +15,7 @@ import socket
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,7 @@ from campaigns.carriers.base import (
     Contact,
     StatusEvent,
 )
-from campaigns.outreach.clock import RealClock, VirtualClock
+from campaigns.outreach.clock import RealClock, VirtualClock, instant
 from campaigns.records.models import AttemptKind, Attempt, AttemptStatus, Campaign, CampaignStatus, Household
 from campaigns.outreach.outcomes import Outcomes
 from campaigns.outreach.pacing import Pacer
@@ -153,7 +153,7 @@ class Dispatcher:
             pacer = self._pacers.setdefault(lane, Pacer(_rate(spec, contact.channel)))
             slot = max(now.timestamp(), self._next_slot.get(lane, 0.0))
             self._waiting[campaign_id] += 1
-            self.clock.call_at(_instant(slot), self.place, campaign_id, contact, tz)
+            self.clock.call_at(instant(slot), self.place, campaign_id, contact, tz)
             self._next_slot[lane] = slot + pacer.spacing
 
     async def on_status(self, event: StatusEvent) -> None:
@@ -170,8 +170,8 @@ class Dispatcher:
         now = self.clock.now()
         pacer = self._pacers[(campaign_id, _lane(contact.channel))]
         at = pacer.next_start(now.timestamp())
-        if at > now.timestamp():
-            self.clock.call_at(_instant(at), self.place, campaign_id, contact, tz)
+        if at > now.timestamp():  # rounded up by instant(): the next try is strictly later
+            self.clock.call_at(instant(at), self.place, campaign_id, contact, tz)
             return
         self._waiting[campaign_id] -= 1
         if not self._specs[campaign_id][1].window().contains(now.astimezone(tz).time()):
@@ -252,12 +252,6 @@ class Dispatcher:
             data.set_status(session, attempt=attempt, status=AttemptStatus.canceled.value, at=now,
                             detail="not placed: the round ended outside the calling window")
         return None
-
-def _instant(epoch: float) -> datetime:
-    """An epoch time as a UTC datetime, rounded up to datetime's microsecond grain so a
-    job set for it never runs before it."""
-    return datetime.fromtimestamp(math.ceil(epoch * 1e6) / 1e6, timezone.utc)
-
 
 def _lane(channel: str) -> str:
     """Calls and texts are paced apart: a carrier limits each on its own."""

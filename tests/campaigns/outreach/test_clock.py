@@ -5,9 +5,13 @@ import asyncio
 import time
 from datetime import datetime, timedelta, timezone
 
-import pytest
+import math
 
-from campaigns.outreach.clock import RealClock, VirtualClock, seconds
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from campaigns.outreach.clock import MICROSECOND, RealClock, VirtualClock, instant, seconds
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -175,3 +179,27 @@ def test_real_clock_failed_coroutine_job_is_logged_at_once(caplog):
     assert len(failures) == 1
     assert failures[0].getMessage().endswith(".broken failed")
     assert str(failures[0].exc_info[1]) == "the database went away"
+
+
+# --- pacer time (float epoch seconds) to clock time (whole microseconds) -------------------------
+
+# A pacer start 1 ulp (0.24 us) past 15:00:08.080006 UTC on 2026-12-05: ceil(epoch * 1e6) gave
+# .080006 itself, the start woke early and re-set itself for that instant, and the shipped
+# survey's dry run spun there for ever.
+SPUN_AT = math.nextafter(1796482808.080006, math.inf)
+
+
+def test_instant_rounds_a_fraction_of_a_microsecond_up():
+    assert instant(SPUN_AT) == datetime(2026, 12, 5, 15, 0, 8, 80007, tzinfo=timezone.utc)
+    assert instant(1796482808.080006) == datetime(2026, 12, 5, 15, 0, 8, 80006, tzinfo=timezone.utc)
+
+
+@given(whole_us=st.integers(min_value=10**15, max_value=4 * 10**15), ulps=st.integers(min_value=-3, max_value=3))
+def test_instant_is_the_first_microsecond_not_before_the_epoch_time(whole_us, ulps):
+    epoch = whole_us / 1e6  # near a whole microsecond, where rounding goes wrong
+    for _ in range(abs(ulps)):
+        epoch = math.nextafter(epoch, math.inf if ulps > 0 else -math.inf)
+    at = instant(epoch)
+    assert at.tzinfo == timezone.utc
+    assert at.timestamp() >= epoch  # a job set for it never runs early
+    assert (at - MICROSECOND).timestamp() < epoch  # and never a microsecond later than it must
