@@ -26,11 +26,7 @@ import copy
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.understanding.callback import mentions_callback, parse_callback_time
-from bot.understanding.numbers import parse_count
-from bot.understanding.symptoms import parse_symptoms
-from bot.understanding.temperature import parse_temperature, says_not_measured
-from bot.understanding.yesno import parse_yes_no
+from bot.understanding import Readers, readers_for
 
 QUESTIONS = (
     "go_on",
@@ -144,11 +140,14 @@ def _person_question(person: dict | None, state: dict, prefix: str) -> str | Non
     return None
 
 
-def read_answer(state: dict, question: str, text: str, *, now: datetime, tz: ZoneInfo) -> tuple[dict, bool]:
+def read_answer(state: dict, question: str, text: str, *, now: datetime, tz: ZoneInfo,
+                language: str = "en") -> tuple[dict, bool]:
     """Apply the resident's answer to `question`: the new state, and whether it was understood.
+    The answer is read in the conversation's `language`.
 
     Never invents an answer that was not given: what is not understood is re-asked once,
     then left unanswered."""
+    read = readers_for(language)
     state = copy.deepcopy(state)
     state["reask"] = None
     text = text.strip()
@@ -156,7 +155,7 @@ def read_answer(state: dict, question: str, text: str, *, now: datetime, tz: Zon
     if len(text) > MAX_ANSWER:
         understood: bool | str = "unclear"  # a pasted page is not an answer to one question
     else:
-        understood = _READERS[question.removeprefix("other_")](state, question, text, now=now, tz=tz)
+        understood = _READERS[question.removeprefix("other_")](state, question, text, now=now, tz=tz, read=read)
     if understood is True:
         state["tries"].pop(question, None)
     else:
@@ -164,26 +163,27 @@ def read_answer(state: dict, question: str, text: str, *, now: datetime, tz: Zon
     return state, understood is True
 
 
-def read_opening(state: dict, text: str, *, now: datetime, tz: ZoneInfo) -> dict:
+def read_opening(state: dict, text: str, *, now: datetime, tz: ZoneInfo, language: str = "en") -> dict:
     """A resident's first message, used where it answers a question: "yes" agrees to start,
     "call me tomorrow" asks for a callback, "37.5" is the temperature and "I have a fever" the
     symptoms (both kept until the resident agrees to go on). What it does not answer is
-    simply not used; nothing is re-asked for it."""
+    simply not used; nothing is re-asked for it. It is read in the conversation's `language`."""
+    read = readers_for(language)
     state = copy.deepcopy(state)
     text = text.strip()
     if not text or len(text) > MAX_ANSWER or text.startswith("/"):
         return state
-    if parse_callback_time(text, now=now, tz=tz) is not None or mentions_callback(text) or parse_yes_no(text) is not None:
-        _read_good_time(state, "good_time", text, now=now, tz=tz)
+    if read.callback_time(text, now, tz) is not None or read.mentions_callback(text) or read.yes_no(text) is not None:
+        _read_good_time(state, "good_time", text, now=now, tz=tz, read=read)
         return state
-    reading = parse_temperature(text)
-    report = parse_symptoms(text)
+    reading = read.temperature(text)
+    report = read.symptoms(text)
     if reading is not None and reading.plausible:
         state["people"] = [new_person()]
-        _read_temperature(state, "temperature", text, now=now, tz=tz)
+        _read_temperature(state, "temperature", text, now=now, tz=tz, read=read)
     if report is not None and (report.symptoms or report.red_flags):
         state["people"] = state["people"] or [new_person()]
-        _read_symptoms(state, "symptoms", text, now=now, tz=tz)
+        _read_symptoms(state, "symptoms", text, now=now, tz=tz, read=read)
     return state
 
 
@@ -209,22 +209,22 @@ def _current_person(state: dict, question: str) -> dict | None:
     return state["people"][-1]
 
 
-def _read_good_time(state, question, text, *, now, tz):
-    at = parse_callback_time(text, now=now, tz=tz)
+def _read_good_time(state, question, text, *, now, tz, read: Readers):
+    at = read.callback_time(text, now, tz)
     if at is not None:
         state["good_time"] = False
         state["callback"] = {"at": at.isoformat(), "said": text[:MAX_SAID]}
         return True
     # "busy", "I'm busy", "call me later": a callback without a time, so we ask when
-    answer = False if mentions_callback(text) else parse_yes_no(text)
+    answer = False if read.mentions_callback(text) else read.yes_no(text)
     if answer is None:
         return "unclear"
     state["good_time"] = answer
     return True
 
 
-def _read_go_on(state, question, text, *, now, tz):
-    answer = parse_yes_no(text)
+def _read_go_on(state, question, text, *, now, tz, read: Readers):
+    answer = read.yes_no(text)
     if answer is None:
         return "unclear"
     state["go_on"] = True if answer else None
@@ -232,9 +232,9 @@ def _read_go_on(state, question, text, *, now, tz):
     return True
 
 
-def _read_callback_when(state, question, text, *, now, tz):
-    at = parse_callback_time(text, now=now, tz=tz)
-    if at is None and parse_yes_no(text) is False and not mentions_callback(text):
+def _read_callback_when(state, question, text, *, now, tz, read: Readers):
+    at = read.callback_time(text, now, tz)
+    if at is None and read.yes_no(text) is False and not read.mentions_callback(text):
         state["refused"] = True  # "no" to "when may we call back?" is a refusal
         return True
     state["callback"] = {"at": at.isoformat() if at else None, "said": text[:MAX_SAID]}
@@ -249,14 +249,14 @@ def _ensure_person(state: dict, question: str) -> None:
         state["people"].append(new_person())
 
 
-def _read_temperature(state, question, text, *, now, tz):
+def _read_temperature(state, question, text, *, now, tz, read: Readers):
     person = state["people"][-1]
-    reading = parse_temperature(text)
+    reading = read.temperature(text)
     if reading is not None and reading.plausible:
         person["temperature_c"] = reading.celsius
         person["temperature_said"] = text[:MAX_SAID]
         return True
-    if says_not_measured(text):  # after a plausible reading: "not high, I measured 37"
+    if read.not_measured(text):  # after a plausible reading: "not high, I measured 37"
         person["not_measured"] = True
         return True
     if reading is None:
@@ -270,16 +270,16 @@ def _retrying(state: dict, question: str) -> bool:
     return state["tries"].get(question, 0) > 0
 
 
-def _read_feels_feverish(state, question, text, *, now, tz):
-    answer = parse_yes_no(text)
+def _read_feels_feverish(state, question, text, *, now, tz, read: Readers):
+    answer = read.yes_no(text)
     if answer is None:
         return "unclear"
     state["people"][-1]["feels_feverish"] = answer
     return True
 
 
-def _read_symptoms(state, question, text, *, now, tz):
-    report = parse_symptoms(text)
+def _read_symptoms(state, question, text, *, now, tz, read: Readers):
+    report = read.symptoms(text)
     if report is None:
         return "unclear"
     person = state["people"][-1]
@@ -288,10 +288,10 @@ def _read_symptoms(state, question, text, *, now, tz):
     return True
 
 
-def _read_others_unwell(state, question, text, *, now, tz):
-    answer = parse_yes_no(text)
+def _read_others_unwell(state, question, text, *, now, tz, read: Readers):
+    answer = read.yes_no(text)
     # a keypad "1" means yes, not "one person": the count is then asked, never assumed
-    count = None if text.isdigit() and answer is not None else parse_count(text)
+    count = None if text.isdigit() and answer is not None else read.count(text)
     if count == 0:
         state["others_unwell"] = False  # "nobody"
     elif count is not None and count <= MAX_OTHERS and answer is not False:
@@ -304,8 +304,8 @@ def _read_others_unwell(state, question, text, *, now, tz):
     return True
 
 
-def _read_others_count(state, question, text, *, now, tz):
-    count = parse_count(text)
+def _read_others_count(state, question, text, *, now, tz, read: Readers):
+    count = read.count(text)
     if count is None or count > MAX_OTHERS:
         return "unclear"
     state["others_count"] = count

@@ -52,9 +52,8 @@ class ValidateScreeningForm(Action):
         elif question in flow.QUESTIONS and answers_this_turn(tracker):
             message = tracker.latest_message or {}
             text = message.get("text") or ""
-            read, understood = flow.read_answer(
-                state, question, text, now=context.now(tracker), tz=context.household_zone(tracker)
-            )
+            read, understood = flow.read_answer(state, question, text, now=context.now(tracker),
+                                                tz=context.household_zone(tracker), language=context.language(tracker))
             intent = message.get("intent") or {}
             if flow.is_interrupt(intent.get("name"), intent.get("confidence") or 0.0, understood=understood):
                 return []  # no slot set: Rasa rejects the form and the interruption rules run
@@ -71,7 +70,7 @@ def _opening(tracker: Tracker, state: dict) -> dict:
     if ((message.get("intent") or {}).get("name")) in OPENING_INTENTS:
         return state
     return flow.read_opening(state, message.get("text") or "", now=context.now(tracker),
-                             tz=context.household_zone(tracker))
+                             tz=context.household_zone(tracker), language=context.language(tracker))
 
 
 def greeted(tracker: Tracker) -> bool:

@@ -99,3 +99,25 @@ def test_a_households_language_chooses_its_conversation(resident, db, household_
         session.add(Household(id=f"H-{phone[-3:]}", phone=phone, language=household_language, timezone="UTC"))
         session.commit()
     assert words in resident(phone, channel="sms").say("hi")[0]
+
+
+def test_a_mandarin_household_is_read_in_mandarin_to_the_end(resident, db):
+    """The questions come in Mandarin and the Mandarin answers are read: a whole screening."""
+    from sqlmodel import Session
+
+    from campaigns.records.models import Household
+
+    phone = "+8613800000126"
+    with Session(db) as session:
+        session.add(Household(id="H-zh-read", phone=phone, language="zh", timezone="Asia/Shanghai"))
+        session.commit()
+    r = resident(phone, channel="sms")
+    r.say("hi")
+    assert "体温" in r.say("是的")[0]
+    assert "症状" in r.say("三十八度六")[0]
+    r.say("咳嗽，嗓子疼")
+    closing = r.say("没有")
+    assert "卫生工作人员" in closing[0]
+    [row] = r.rows()
+    assert (row.temperature_c, row.symptoms, row.temperature_said, row.abnormal) == (
+        38.6, "cough;sore_throat", "三十八度六", True)

@@ -1,15 +1,15 @@
-"""Tests for bot.understanding.numbers."""
+"""Tests for bot.understanding.en.numbers and en.counts."""
 
 from decimal import Decimal
 
 import pytest
 
-from bot.understanding.numbers import (
+from bot.understanding.en.counts import parse_count
+from bot.understanding.en.numbers import (
     DASH,
     find_numbers,
     has_loose_fraction,
     is_signed,
-    parse_count,
     tokenize,
     words_to_number,
 )

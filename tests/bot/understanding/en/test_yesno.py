@@ -1,4 +1,4 @@
-"""Tests for bot.understanding.yesno.parse_yes_no."""
+"""Tests for bot.understanding.en.yesno.parse_yes_no."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from bot.understanding.yesno import parse_yes_no
+from bot.understanding.en.yesno import parse_yes_no
 
 # (id, answer, expected)
 ANSWERS = [

@@ -1,8 +1,8 @@
-"""Tests for bot.understanding.temperature.says_not_measured."""
+"""Tests for bot.understanding.en.temperature.says_not_measured."""
 
 import pytest
 
-from bot.understanding.temperature import says_not_measured
+from bot.understanding.en.temperature import says_not_measured
 
 NOT_MEASURED = [
     "I don't have a thermometer",

@@ -1,10 +1,10 @@
-"""Tests for bot.understanding.temperature."""
+"""Tests for bot.understanding.en.temperature."""
 
 import random
 
 import pytest
 
-from bot.understanding.temperature import (
+from bot.understanding.en.temperature import (
     PLAUSIBLE_MAX_C,
     PLAUSIBLE_MIN_C,
     Temperature,

@@ -1,4 +1,4 @@
-"""Property tests: the readers never return a value the resident did not say."""
+"""Property tests: the English readers never return a value the resident did not say."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bot.understanding.numbers import parse_count, tokenize
-from bot.understanding.symptoms import RED_FLAG_CODES, SYMPTOM_CODES, parse_symptoms
-from bot.understanding.temperature import parse_temperature
-from bot.understanding.yesno import parse_yes_no
+from bot.understanding.en.counts import parse_count
+from bot.understanding.en.numbers import tokenize
+from bot.understanding.en.symptoms import parse_symptoms
+from bot.understanding.en.temperature import parse_temperature
+from bot.understanding.en.yesno import parse_yes_no
+from campaigns.records.vocabulary import RED_FLAG_CODES, SYMPTOM_CODES
 
 # No example database: nothing is written into the working tree, and each run
 # explores afresh.

@@ -1,4 +1,4 @@
-"""Tests for bot.understanding.symptoms.parse_symptoms."""
+"""Tests for bot.understanding.en.symptoms.parse_symptoms."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import time
 
 import pytest
 
-from bot.understanding.symptoms import RED_FLAG_CODES, SYMPTOM_CODES, SymptomReport, parse_symptoms
+from bot.understanding.core.symptoms import SymptomReport
+from bot.understanding.en.symptoms import parse_symptoms
+from campaigns.records.vocabulary import RED_FLAG_CODES, SYMPTOM_CODES
 
 # (id, answer, expected symptoms, expected red flags)
 UNDERSTOOD = [

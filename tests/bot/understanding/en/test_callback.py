@@ -1,4 +1,4 @@
-"""Tests for bot.understanding.callback (expected UTC values computed by hand)."""
+"""Tests for bot.understanding.en.callback (expected UTC values computed by hand)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.understanding.callback import mentions_callback, parse_callback_time
+from bot.understanding.en.callback import mentions_callback, parse_callback_time
 
 UTC = timezone.utc
 NEW_YORK = ZoneInfo("America/New_York")

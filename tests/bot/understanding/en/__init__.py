@@ -1,0 +1,1 @@
+"""English reader tables and properties."""

@@ -1,0 +1,1 @@
+"""Mandarin reader tables and properties."""
