@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     # Abnormal rule: temperature at or above this, feeling feverish, or any symptom.
     fever_threshold_c: float = 37.3
     default_timezone: str = "UTC"
+    # The office's own zone: the console, `campaign status` and the printed lists show times in it.
+    office_timezone: str = "UTC"
     # Region used to read national phone numbers when no + prefix is given.
     default_region: str = "US"
     secret_key: str = DEFAULT_SECRET
@@ -47,7 +49,7 @@ class Settings(BaseSettings):
     class Config:
         env_prefix = "SCREENING_"
 
-    @validator("default_timezone")
+    @validator("default_timezone", "office_timezone")
     def _known_timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)

@@ -11,21 +11,23 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from campaigns.records.db import get_engine
 from campaigns.console import users
-from campaigns.records.models import Escalation, Severity
+from campaigns.records.models import Attempt, Escalation, Severity
 from tests.browser import Browser
 from tests.console_server import ConsoleServer
 
 PASSWORD = "screenshots only"
 PAGES = [("campaigns", "/campaigns"), ("escalations", "/escalations"), ("results", "/results"),
-         ("audit", "/audit")]
+         ("audit", "/audit"), ("field-visits", "/lists/field-visits?day={day}"), ("follow-ups", "/lists/follow-ups"),
+         ("daily", "/reports/daily?day={day}"), ("households", "/households?q=lake")]
 
 
-def prepare(source: Path, tmp: Path) -> tuple[str, str]:
-    """A copy of the database with a supervisor; returns its URL and a household with an urgent case."""
+def prepare(source: Path, tmp: Path) -> tuple[str, str, str]:
+    """A copy of the database with a supervisor; returns its URL, a household with an urgent case and
+    the campaign's first day (the lists' day)."""
     copy = tmp / "screening.db"
     shutil.copy(source, copy)
     url = f"sqlite:///{copy}"
@@ -35,7 +37,8 @@ def prepare(source: Path, tmp: Path) -> tuple[str, str]:
         urgent = session.exec(select(Escalation).where(Escalation.severity == Severity.urgent.value)).first()
         session.commit()
         household = urgent.household_id if urgent else None
-    return url, household
+        day = session.exec(select(func.min(Attempt.day))).one()
+    return url, household, day.isoformat() if day else ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        url, household = prepare(args.db, Path(tmp))
+        url, household, day = prepare(args.db, Path(tmp))
         server = ConsoleServer(url, Path(tmp) / "console.log")
         browser = Browser(Path(tmp))
         try:
@@ -59,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             browser.wait_for(lambda: "/login" not in browser.url, what="signing in")
             pages = PAGES + ([("household", f"/households/{household}")] if household else [])
             for name, path in pages:
-                browser.go(server.url + path)
+                browser.go(server.url + path.format(day=day))
                 browser.screenshot(args.out / f"console-{name}.png")
                 print(f"wrote {args.out / f'console-{name}.png'}")
         finally:

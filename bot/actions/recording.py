@@ -8,9 +8,10 @@ from rasa_sdk import Tracker
 
 from bot.actions import context
 from bot.assessment import Ending, PersonResult, summarize
+from campaigns.records import case_people
 from campaigns.records.screenings import add_screening
-from campaigns.records.escalations import notify_all, raise_escalation
-from campaigns.records.models import Escalation, EscalationKind, Household, Outcome, Screening
+from campaigns.records.escalations import Raised, notify_opened, raise_case
+from campaigns.records.models import EscalationKind, Household, Outcome, Screening
 
 
 def record_screening(tracker: Tracker, *, state: dict, ending: Ending) -> list[PersonResult]:
@@ -29,14 +30,14 @@ def record_screening(tracker: Tracker, *, state: dict, ending: Ending) -> list[P
             symptoms=frozenset(rules["symptoms"]) if "symptoms" in rules else None,
             red_flags=frozenset(rules["red_flags"]) if "red_flags" in rules else None,
         )
-        escalations = []
-        for result in results:
-            row = add_screening(session, screening=_row(tracker, household, result, state, started, finished))
-            escalation = _escalate(session, household, result, row, tracker.sender_id)
-            if escalation is not None:
-                escalations.append(escalation)
+        names = case_people.roster(contact_name=household.contact_name, member_names=household.member_names,
+                                   members=household.members)
+        rows = [add_screening(session, screening=_row(tracker, household, result, state, started, finished,
+                                                      name=case_people.name_of(names, result.person_index)))
+                for result in results]
+        raised = _escalate(session, household, results, rows, tracker.sender_id, finished)
         session.commit()
-        notify_all(escalations, household)
+        notify_opened(raised, household)
     return results
 
 
@@ -46,12 +47,12 @@ def _started_at(tracker: Tracker) -> Optional[datetime]:
 
 
 def _row(tracker: Tracker, household: Household, result: PersonResult, state: dict,
-         started: datetime, finished: datetime) -> Screening:
+         started: datetime, finished: datetime, *, name: Optional[str]) -> Screening:
     callback = state.get("callback") or {}
     return Screening(
         household_id=household.id,
         person_index=result.person_index,
-        person_name=household.contact_name if result.person_index == 0 else None,
+        person_name=name,
         campaign_id=tracker.get_slot("campaign_id"),
         channel=context.channel_of(tracker),
         conversation_id=tracker.sender_id,
@@ -75,19 +76,20 @@ def _joined(codes: Optional[tuple[str, ...]]) -> Optional[str]:
     return None if codes is None else ";".join(codes)
 
 
-def _escalate(session, household: Household, result: PersonResult, row: Screening,
-              conversation_id: str) -> Optional[Escalation]:
-    if result.urgent:
-        kind = EscalationKind.urgent
-    elif result.abnormal:
-        kind = EscalationKind.abnormal
-    elif result.unclear:
-        kind = EscalationKind.unclear
-    else:
-        return None
-    detail = f"person {result.person_index}: {result.reason}"
-    return raise_escalation(session, household=household, kind=kind, detail=detail,
-                            screening_id=row.id, conversation_id=conversation_id)
+def _escalate(session, household: Household, results: list[PersonResult], rows: list[Screening],
+              conversation_id: str, at: datetime) -> list[Raised]:
+    """One case per kind for the whole screening: everybody abnormal goes into the urgent case when
+    anyone is urgent (records/escalations.py says why), the unclear into their own."""
+    health = EscalationKind.urgent if any(r.urgent for r in results) else EscalationKind.abnormal
+    groups: dict[EscalationKind, list[Screening]] = {}
+    for result, row in zip(results, rows):
+        if result.abnormal or result.urgent:
+            groups.setdefault(health, []).append(row)
+        elif result.unclear:
+            groups.setdefault(EscalationKind.unclear, []).append(row)
+    return [raise_case(session, household=household, kind=kind, people=group, screening_id=group[0].id,
+                       conversation_id=conversation_id, at=at)
+            for kind, group in groups.items()]
 
 
 def record_request(tracker: Tracker, *, kind: EscalationKind, said: str) -> None:
@@ -96,7 +98,7 @@ def record_request(tracker: Tracker, *, kind: EscalationKind, said: str) -> None
         household = context.find_household(session, tracker)
         if household is None:
             raise LookupError(f"conversation {tracker.sender_id} has no household")
-        escalation = raise_escalation(session, household=household, kind=kind,
-                                      detail=f"resident said: {said}", conversation_id=tracker.sender_id)
+        raised = raise_case(session, household=household, kind=kind, detail=f"resident said: {said}",
+                            conversation_id=tracker.sender_id, at=context.now(tracker))
         session.commit()
-        notify_all([escalation], household)
+        notify_opened([raised], household)

@@ -9,11 +9,11 @@ import argparse
 import sys
 from typing import Callable, Optional
 
-from campaigns.cli import campaign, export, households, run, users
+from campaigns.cli import campaign, escalations, export, households, report, run, users
 from campaigns.cli.common import Subparsers
 
 COMMANDS: tuple[Callable[[Subparsers], None], ...] = (households.add, campaign.add, run.add, export.add,
-                                                            users.add)
+                                                            escalations.add, report.add, users.add)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from campaigns.outreach import lifecycle
-from campaigns.records import progress
+from campaigns.records import local_times, progress
 from campaigns.outreach.campaign_file import CampaignFileError, CampaignSpec, load_campaign, spec_from_json
 from campaigns.cli.common import Subparsers, db_reason, engine, fail, plural
 from campaigns.records.models import Campaign, Household
+from campaigns.settings import get_settings
 
 
 def add(commands: Subparsers) -> None:
@@ -123,7 +124,8 @@ def _household(session: Session, household_id: str, campaign_id: str | None) -> 
     if household is None:
         return fail(f"no household {household_id!r}")
     print(f"household {household.id} ({household.timezone}, {plural(household.members, 'member')})")
-    standing = progress.why_not_contacted(household, None)
+    office = local_times.zone(get_settings().office_timezone)
+    standing = progress.why_not_contacted(household, None, office=office)
     if standing:
         print(f"  not contacted: {standing}")
     log = progress.household_log(session, household_id=household_id, campaign_id=campaign_id)
@@ -131,7 +133,12 @@ def _household(session: Session, household_id: str, campaign_id: str | None) -> 
         print("  no attempt yet" + ("" if standing else ": its rounds are not planned yet, "
                                     "or no campaign selects it"))
     for a in log:
-        when = (a.placed_at or a.due_at).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
         print(f"  {a.campaign_id} {a.day} round {a.round_no} try {a.try_no} ({a.kind}, {a.channel}) "
-              f"{when}Z {a.status}" + (f": {a.detail}" if a.detail else ""))
+              f"{_when(a.placed_at or a.due_at, office)} {a.status}" + (f": {a.detail}" if a.detail else ""))
     return 0
+
+
+def _when(moment: datetime, office) -> str:
+    """The office's time of an attempt: '2024-03-05 09:00:00Z' in UTC, '2024-03-05 17:00:00 CST' elsewhere."""
+    shown = moment.astimezone(office)
+    return f"{shown:%Y-%m-%d %H:%M:%S}" + ("Z" if office.key == "UTC" else f" {shown.tzname()}")

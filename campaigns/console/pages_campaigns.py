@@ -12,6 +12,7 @@ from sqlmodel import Session
 from campaigns.console import charts, progress
 from campaigns.console.rendering import render
 from campaigns.console.deps import current_user, get_session
+from campaigns.records import local_times
 from campaigns.records.models import CampaignStatus, User
 
 router = APIRouter()
@@ -47,13 +48,14 @@ def campaigns_page(request: Request, campaign: Optional[str] = None, user: User 
                    session: Session = Depends(get_session)):
     campaign = campaign or None
     found = _campaigns(session, campaign)
-    timeline = progress.screening_timeline(session, campaign_id=campaign)
+    office = request.app.state.settings.office_timezone
+    timeline = progress.screening_timeline(session, campaign_id=campaign, office=local_times.zone(office))
     rates = progress.abnormal_by_community(session, campaign_id=campaign)
     shown = rates[:MAX_COMMUNITIES]
     return render(
         request, "campaigns.html", campaigns=found, selected=campaign, names=progress.campaign_ids(session),
         timeline=timeline, rates=rates,
-        timeline_chart=charts.bar_chart(timeline.points, title=f"Screenings per {timeline.unit} (UTC)"),
+        timeline_chart=charts.bar_chart(timeline.points, title=f"Screenings per {timeline.unit} ({office})"),
         rate_chart=charts.rate_chart([(r.community, r.abnormal, r.screened) for r in shown],
                                      title="Abnormal share of people screened, per community"),
         communities_hidden=len(rates) - len(shown))

@@ -69,7 +69,7 @@ def result_filters(
     params = {"campaign": campaign, "community": community, "from": date_from, "to": date_to,
               "abnormal": abnormal, "urgent": urgent, "outcome": outcome, "channel": channel}
     try:
-        filters = exports.parse_filters(params, zone=request.app.state.settings.default_timezone)
+        filters = exports.parse_filters(params, zone=request.app.state.settings.office_timezone)
     except ValueError as error:
         raise HTTPException(status_code=400, detail=str(error)) from None
     _check_calendar(filters)

@@ -3,21 +3,24 @@ and the abnormal rate per community. Every count is aggregated by the database (
 no screening or attempt row is loaded. Keyword-only data functions taking the session."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Optional
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from campaigns.records import progress
+from campaigns.records import counts, progress
 from campaigns.outreach.campaign_file import CampaignFileError, spec_from_json
 from campaigns.records.models import Campaign, Household, Screening
 
 SHORT_RANGE = timedelta(hours=48)  # screenings spanning no more than this are counted per hour
 MAX_DAYS = 60  # the day chart shows at most the last 60 days
 DAY_LABEL, HOUR_LABEL = "%Y-%m-%d", "%Y-%m-%d %H:00"
-NO_COMMUNITY = "(no community)"
+NO_COMMUNITY = counts.NO_COMMUNITY
+UTC = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ class CampaignProgress:
 
 @dataclass(frozen=True)
 class Timeline:
-    unit: str  # "hour" or "day" (UTC)
+    unit: str  # "hour" or "day", of the office's zone
     points: list[tuple[str, int]]  # (bucket label, screenings), every bucket of the range, in order
 
 
@@ -78,41 +81,53 @@ def _progress(session: Session, campaign: Campaign) -> CampaignProgress:
     return CampaignProgress(campaign, cps, rounds)
 
 
-def screening_timeline(session: Session, *, campaign_id: Optional[str] = None) -> Timeline:
-    """Screenings (one per person) counted per UTC hour when they span at most SHORT_RANGE,
-    else per UTC day over at most the last MAX_DAYS days; empty buckets count zero."""
+def screening_timeline(session: Session, *, campaign_id: Optional[str] = None, office: ZoneInfo = UTC) -> Timeline:
+    """Screenings (one per person) counted per hour of the office's zone when they span at most
+    SHORT_RANGE, else per day over at most the last MAX_DAYS days; empty buckets count zero.
+
+    The database counts per UTC hour (at most 24 * MAX_DAYS groups); the hours are then added up
+    into the office's hours or days. In a zone whose offset is not whole hours, a UTC hour counts in
+    the office hour it starts in."""
     column = Screening.__table__.c.finished_at
     first, last = session.execute(
         _for_campaign(sa.select(sa.func.min(column), sa.func.max(column)), campaign_id)).one()
     if first is None:
         return Timeline("day", [])
+    first, last = first.astimezone(office), last.astimezone(office)
     hourly = last - first <= SHORT_RANGE
     start = _floor(first, hourly)
     if not hourly:
         start = max(start, _floor(last, False) - timedelta(days=MAX_DAYS - 1))
-    bucket = _bucket(session, column, hourly).label("bucket")
+    bucket = _utc_hour(session, column).label("bucket")
     query = _for_campaign(sa.select(bucket, sa.func.count()).where(column >= start), campaign_id).group_by(bucket)
-    counts = {label: count for label, count in session.execute(query)}
-    return Timeline("hour" if hourly else "day", fill_buckets(counts, start=start, end=last, hourly=hourly))
+    per_bucket: Counter = Counter()
+    for label, count in session.execute(query):
+        at = datetime.strptime(label, HOUR_LABEL).replace(tzinfo=timezone.utc).astimezone(office)
+        per_bucket[at.strftime(HOUR_LABEL if hourly else DAY_LABEL)] += count
+    return Timeline("hour" if hourly else "day", fill_buckets(per_bucket, start=start, end=last, hourly=hourly))
 
 
 def fill_buckets(counts: dict[str, int], *, start: datetime, end: datetime, hourly: bool) -> list[tuple[str, int]]:
-    """Every hour (or day) from `start` to `end` with its count, zero where `counts` has none."""
-    step, fmt = (timedelta(hours=1), HOUR_LABEL) if hourly else (timedelta(days=1), DAY_LABEL)
-    points, at = [], _floor(start, hourly)
-    while at <= end:
-        label = at.strftime(fmt)
-        points.append((label, int(counts.get(label, 0))))
-        at += step
-    return points
+    """Every hour (or day) from `start` to `end` in `start`'s zone, with its count, zero where `counts` has none."""
+    zone = start.tzinfo
+    labels = []
+    if hourly:  # stepped in UTC: a local hour that a DST change skips is skipped, one it repeats is named once
+        at = _floor(start, True).astimezone(timezone.utc)
+        while at <= end:
+            labels.append(at.astimezone(zone).strftime(HOUR_LABEL))
+            at += timedelta(hours=1)
+    else:
+        day, last = start.date(), end.astimezone(zone).date()
+        while day <= last:
+            labels.append(day.strftime(DAY_LABEL))
+            day += timedelta(days=1)
+    return [(label, int(counts.get(label, 0))) for label in dict.fromkeys(labels)]
 
 
 def abnormal_by_community(session: Session, *, campaign_id: Optional[str] = None) -> list[CommunityRate]:
     """People screened and people abnormal per community, highest abnormal rate first."""
     h, s = Household.__table__.c, Screening.__table__.c
-    screened = sa.or_(s.temperature_c.is_not(None), s.feels_feverish.is_not(None), s.symptoms.is_not(None),
-                      s.red_flags.is_not(None), s.abnormal.is_(True))
-    screened_count = sa.func.sum(sa.case((screened, 1), else_=0))
+    screened_count = sa.func.sum(sa.case((counts.SCREENED, 1), else_=0))  # the one rule of records/counts.py
     abnormal_count = sa.func.sum(sa.case((s.abnormal.is_(True), 1), else_=0))  # abnormal counts as screened
     query = _for_campaign(
         sa.select(h.community, screened_count, abnormal_count)
@@ -127,15 +142,15 @@ def _for_campaign(query, campaign_id: Optional[str]):
     return query if campaign_id is None else query.where(Screening.__table__.c.campaign_id == campaign_id)
 
 
-def _bucket(session: Session, column, hourly: bool):
-    """The UTC hour or day of a timestamp, as the label fill_buckets makes."""
+def _utc_hour(session: Session, column):
+    """The UTC hour of a timestamp, labelled as HOUR_LABEL."""
     if session.get_bind().dialect.name == "postgresql":
-        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD HH24:00" if hourly else "YYYY-MM-DD")
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD HH24:00")
     # SQLite keeps UTC timestamps as ISO text.
-    return sa.func.strftime(HOUR_LABEL if hourly else DAY_LABEL, column)
+    return sa.func.strftime(HOUR_LABEL, column)
 
 
 def _floor(moment: datetime, hourly: bool) -> datetime:
-    moment = moment.astimezone(timezone.utc)
+    """The start of the moment's hour or day, in its own zone."""
     return moment.replace(minute=0, second=0, microsecond=0) if hourly else \
         moment.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -1,5 +1,7 @@
 """The escalation queue: what staff must follow up, most urgent first and then oldest first,
 and the changes they make to it (acknowledge, assign, resolve), each recorded in the audit log.
+A household has one open case per kind (records/escalations.py); each shows how many screenings
+or requests it took in and when the latest came.
 Data functions are keyword-only and take the session; the caller commits."""
 from __future__ import annotations
 
@@ -76,10 +78,18 @@ class QueueItem:
     resolution_note: Optional[str]
     acknowledged_at: Optional[datetime]
     resolved_at: Optional[datetime]
+    raised_count: int = 1  # screenings or requests the case took in
+    last_raised_at: Optional[datetime] = None  # when the latest came
+    latest_age_seconds: int = 0
+    merged_into: Optional[int] = None  # the case this row was merged into
 
     @property
     def age(self) -> str:
         return format_age(self.age_seconds)
+
+    @property
+    def latest_age(self) -> str:
+        return format_age(self.latest_age_seconds)
 
 
 @dataclass(frozen=True)
@@ -220,13 +230,16 @@ def _filtered(statement, filters: QueueFilter):
 
 def _item(row, now: datetime, mask_phones: bool) -> QueueItem:
     escalation, community, contact_name, phone = row
+    latest = escalation.last_raised_at or escalation.created_at
     return QueueItem(
         id=escalation.id, kind=escalation.kind, severity=escalation.severity, status=escalation.status,
         household_id=escalation.household_id, community=community, contact_name=contact_name,
         phone=mask_phone(phone) if mask_phones else phone, detail=escalation.detail,
         created_at=escalation.created_at, age_seconds=max(int((now - escalation.created_at).total_seconds()), 0),
         assigned_to=escalation.assigned_to, resolution_note=escalation.resolution_note,
-        acknowledged_at=escalation.acknowledged_at, resolved_at=escalation.resolved_at)
+        acknowledged_at=escalation.acknowledged_at, resolved_at=escalation.resolved_at,
+        raised_count=escalation.raised_count or 1, last_raised_at=latest,
+        latest_age_seconds=max(int((now - latest).total_seconds()), 0), merged_into=escalation.merged_into)
 
 
 def _find(session: Session, escalation_id: int) -> Escalation:

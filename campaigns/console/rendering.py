@@ -6,9 +6,11 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from campaigns.console import time_filters
 from campaigns.console.deps import csrf_token
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+time_filters.install(TEMPLATES.env)  # times in the office's zone: {{ moment|local }}
 
 
 def render(request: Request, template: str, status_code: int = 200, **context):

@@ -28,7 +28,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from tqdm import tqdm
 
 from campaigns.household_lists.file import HouseholdFileError, open_table, read_rows
-from campaigns.household_lists.rows import FileDuplicates, HouseholdRow, Reject, parse_chunk, row_dict
+from campaigns.household_lists.rows import OPTIONAL_COLUMNS, FileDuplicates, HouseholdRow, Reject, parse_chunk, \
+    row_dict
+from campaigns.records import schema
 from campaigns.records.models import Household, utcnow
 
 __all__ = ["HouseholdFileError", "ImportReport", "import_households", "open_table", "read_rows"]
@@ -41,7 +43,7 @@ KEPT_REJECTS = 1000  # rejects kept in the report; all of them go to the rejects
 PARALLEL_MIN_BYTES = 4_000_000  # below this, starting worker processes costs more than it saves
 # The insert sets these; an update leaves walk_in, opted_out_at, wrong_number_at and created_at alone.
 _COLUMNS = ("id", "phone", "contact_name", "members", "member_names", "language", "timezone", "community",
-            "walk_in", "created_at", "updated_at")  # the order of _Writer._upsert's tuples
+            "address", "notes", "walk_in", "created_at", "updated_at")  # the order of _Writer._upsert's tuples
 _UPDATED = ("phone", "contact_name", "members", "member_names", "language", "timezone", "community", "updated_at")
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
@@ -76,6 +78,8 @@ def import_households(
             engine.connect() as connection, \
             tqdm(total=table.total, unit=" rows", unit_scale=True, file=sys.stderr, disable=None if progress else True,
                  mininterval=0.5, dynamic_ncols=True) as bar:
+        with connection.begin():
+            schema.upgrade_households(connection)  # an older database gets the address and notes columns
         writer = _Writer(connection, table.keys)
         parsed = _parallel(chunks, parse, workers) if workers else ((chunk, parse(chunk)) for chunk in chunks)
         for records, items in parsed:
@@ -134,8 +138,10 @@ class _Writer:
         if dialect.name not in _INSERTS:
             raise ValueError(f"household import supports SQLite and PostgreSQL, not {dialect.name}")
         insert = _INSERTS[dialect.name](table).values({name: sa.bindparam(name) for name in _COLUMNS})
+        # An optional column the file does not have is left as it was, not emptied.
+        updated = _UPDATED + tuple(name for name in OPTIONAL_COLUMNS if name in keys)
         self.upsert = insert.on_conflict_do_update(
-            index_elements=[table.c.id], set_={name: insert.excluded[name] for name in _UPDATED})
+            index_elements=[table.c.id], set_={name: insert.excluded[name] for name in updated})
         self.lookup = sa.select(table.c.id, table.c.phone).where(sa.or_(
             table.c.phone.in_(sa.bindparam("phones", expanding=True)),
             table.c.id.in_(sa.bindparam("ids", expanding=True))))
@@ -187,7 +193,7 @@ class _Writer:
         now = utcnow()
         stamp = self.stamp(now) if self.stamp else now
         values = [(row.id, row.phone, row.contact_name, row.members, row.member_names, row.language,
-                   row.timezone, row.community, False, stamp, stamp) for row in rows]
+                   row.timezone, row.community, row.address, row.notes, False, stamp, stamp) for row in rows]
         if self.sql is not None:
             self.connection.exec_driver_sql(self.sql, list(map(self.order, values)))
         else:

@@ -17,7 +17,9 @@ from campaigns.phones import normalize_phone
 REQUIRED_COLUMNS: tuple[str, ...] = ("household_id", "phone")
 KNOWN_COLUMNS: tuple[str, ...] = (
     "household_id", "phone", "contact_name", "members", "member_names", "language", "timezone", "community",
+    "address", "notes",
 )
+OPTIONAL_COLUMNS: tuple[str, ...] = ("address", "notes")  # a re-import without them leaves them as they were
 MAX_ID_LENGTH = 64  # the households.id column
 # Any other household field: far above a real name or community, far below what would cost memory
 # or fill a screen when a bad export or a runaway quote puts megabytes in one cell.
@@ -38,6 +40,8 @@ class HouseholdRow:
     language: str
     timezone: str  # a known IANA name
     community: Optional[str]
+    address: Optional[str] = None  # for field visits
+    notes: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,8 @@ def parse_row(raw: dict[str, str], *, line: int, region: str, default_timezone: 
         language=_cell(raw, "language") or DEFAULT_LANGUAGE,
         timezone=zone,
         community=_cell(raw, "community") or None,
+        address=_cell(raw, "address") or None,
+        notes=_cell(raw, "notes") or None,
     )
 
 

@@ -1,4 +1,6 @@
-"""Text alerts to supervisors: one SMS to each supervisor of the campaign for each urgent escalation.
+"""Text alerts to supervisors: one SMS to each supervisor of the campaign for each urgent case,
+once, however many later screenings update the case (records/escalations.py keeps one open case
+per household and kind) and whether or not its earlier duplicates were merged into it.
 
 Each (escalation, phone) is a `notifications` row written before the text is sent, under
 a unique key, so two dispatchers never send the same alert. A failed send is tried again
@@ -13,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Optional
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from campaigns.records.models import (NotificationStatus, Attempt, Campaign, CampaignStatus, Escalation, EscalationStatus, Household,
@@ -32,10 +35,10 @@ class Alert:
 
 
 def due(session: Session, *, now: datetime) -> list[Alert]:
-    """Write the notification rows of new urgent escalations, and return every alert to send now."""
+    """Write the notification rows of new urgent cases, and return every alert to send now."""
     new = session.exec(select(Escalation).where(
         Escalation.severity == Severity.urgent.value, Escalation.status == EscalationStatus.open.value,
-        ~sa.exists().where(Notification.escalation_id == Escalation.id)).order_by(Escalation.id)).all()
+        ~_told()).order_by(Escalation.id)).all()
     for escalation in new:
         phones = supervisors(session, escalation=escalation) or [NOBODY]
         for phone in phones:
@@ -57,6 +60,13 @@ def due(session: Session, *, now: datetime) -> list[Alert]:
         session.add(notification)
         alerts.append(Alert(notification.id, notification.phone, body(escalation, household)))
     return alerts
+
+
+def _told():
+    """The case was texted already: itself, or a duplicate that `screening escalations merge` folded into it."""
+    merged = aliased(Escalation)
+    return sa.or_(sa.exists().where(Notification.escalation_id == Escalation.id),
+                  sa.exists().where(merged.merged_into == Escalation.id, Notification.escalation_id == merged.id))
 
 
 def record(session: Session, *, alert: Alert, at: datetime, carrier_ref: Optional[str] = None,

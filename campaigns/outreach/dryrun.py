@@ -22,7 +22,8 @@ from campaigns.outreach.clock import VirtualClock
 from campaigns.outreach.dispatcher import Dispatcher
 from campaigns.household_lists.importer import read_rows
 from campaigns.household_lists.rows import HouseholdRow, parse_row
-from campaigns.records.models import AttemptKind, PENDING_STATUSES, Attempt, AttemptStatus, OptOut, Screening, UnreachableDay
+from campaigns.records import counts
+from campaigns.records.models import PENDING_STATUSES, Attempt, AttemptStatus
 from campaigns.carriers.residents import PopulationError, SimResident, resident_from_row
 
 IDLE_STEP = timedelta(hours=1)  # the longest jump of the virtual clock when nothing is due
@@ -154,27 +155,20 @@ def _pending(session: Session, campaign_id: str) -> bool:
 
 def summarize(session: Session, campaign_id: str, dispatcher: Dispatcher, simulated: timedelta,
               wall_seconds: float) -> Summary:
-    def count(query) -> int:
-        return int(session.execute(query).scalar_one() or 0)
-
-    a, s = Attempt.__table__.c, Screening.__table__.c
-    reached = count(sa.select(sa.func.count(sa.distinct(a.household_id)))
-                    .where(a.campaign_id == campaign_id, a.status == AttemptStatus.completed.value))
-    households = count(sa.select(sa.func.count(sa.distinct(a.household_id))).where(a.campaign_id == campaign_id))
-    mine = s.campaign_id == campaign_id
+    """The campaign's numbers, counted by records/counts.py as `campaign status` and the console count them."""
+    totals = counts.campaign_totals(session, campaign_id=campaign_id)
+    households = totals.households
     return Summary(
-        households=households,
-        reached=reached,
-        people_screened=count(sa.select(sa.func.count()).where(mine, s.outcome == "completed")),
-        abnormal=count(sa.select(sa.func.count()).where(mine, s.abnormal.is_(True))),
-        urgent=count(sa.select(sa.func.count()).where(mine, s.urgent.is_(True))),
-        unreachable_days=count(sa.select(sa.func.count()).select_from(UnreachableDay.__table__)
-                               .where(UnreachableDay.__table__.c.campaign_id == campaign_id)),
-        never_reached=households - reached,
-        opt_outs=count(sa.select(sa.func.count()).select_from(OptOut.__table__)),
-        calls_placed=count(sa.select(sa.func.count()).where(a.campaign_id == campaign_id, a.placed_at.is_not(None))),
-        retries=count(sa.select(sa.func.count()).where(a.campaign_id == campaign_id, a.kind == AttemptKind.retry.value,
-                                                       a.placed_at.is_not(None))),
+        households=households.targeted,
+        reached=households.reached,
+        people_screened=households.screened,
+        abnormal=households.abnormal,
+        urgent=households.urgent,
+        unreachable_days=totals.unreachable_days,
+        never_reached=totals.never_reached,
+        opt_outs=households.opted_out,
+        calls_placed=totals.calls_placed,
+        retries=totals.retries,
         callbacks=dispatcher.counters.callbacks,
         alerts=dispatcher.counters.alerts,
         simulated=simulated,

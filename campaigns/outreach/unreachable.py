@@ -1,4 +1,5 @@
-"""Households no round reached in a whole day get a field-visit escalation.
+"""Households no round reached in a whole day get a field-visit escalation: one open case per
+household, which each further unreachable day updates (its count, and the days in its detail).
 
 A day is over for a household once its calling window of that day has closed in its own
 time zone. Only days with at least one attempt really placed count: a household that
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from campaigns.outreach import schedule
-from campaigns.records.escalations import notify_all, raise_escalation
+from campaigns.records.escalations import notify_opened, raise_case
 from campaigns.records.models import (PENDING_STATUSES, Attempt, AttemptStatus, EscalationKind, Household,
                               UnreachableDay)
 
@@ -50,18 +51,19 @@ def find_unreachable(session: Session, *, campaign_id: str, zone: str, through: 
 
 def escalate_unreachable(session: Session, *, campaign_id: str, window: schedule.Window, zones: list[str],
                          now: datetime) -> int:
-    """Raise one field-visit escalation per household and unreachable day. Commits."""
+    """Raise a field visit for each household and unreachable day (a new case, or the household's
+    open one updated); returns the household-days. Commits."""
     raised = 0
     for zone in zones:
         through = last_closed_day(now, window, ZoneInfo(zone))
         for household_id, day in find_unreachable(session, campaign_id=campaign_id, zone=zone, through=through):
             household = session.get(Household, household_id)
-            escalation = raise_escalation(
+            case = raise_case(
                 session, household=household, kind=EscalationKind.field_visit, at=now,
                 detail=f"campaign {campaign_id}: not reached on {day.isoformat()} after every attempt of the day")
             session.add(UnreachableDay(campaign_id=campaign_id, household_id=household_id, day=day,
-                                       escalation_id=escalation.id))
+                                       escalation_id=case.escalation.id))
             session.commit()
-            notify_all([escalation], household)
+            notify_opened([case], household)  # a new case once; a further day tells nobody again
             raised += 1
     return raised

@@ -7,7 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
-from campaigns.records import keys, models, proofs  # noqa: F401  (registers every table on SQLModel.metadata)
+from campaigns.records import keys, models, proofs, schema  # noqa: F401  (registers every table on SQLModel.metadata)
 
 
 @lru_cache(maxsize=8)
@@ -26,6 +26,8 @@ def get_engine(url: str) -> sa.engine.Engine:
     if url.startswith("sqlite"):
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     SQLModel.metadata.create_all(engine)
+    with engine.begin() as connection:  # columns added since a database was made (no migrations yet)
+        schema.upgrade_households(connection)
     return engine
 
 

@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional, Sequence, TextIO
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from campaigns.records.models import Escalation, EscalationStatus, Household, Screening
+from campaigns.records.models import Escalation, EscalationKind, EscalationStatus, Household, Screening
 
 EXPORT_HEADER: tuple[str, ...] = (
     "household_id", "phone", "person", "campaign", "channel", "finished_at",
@@ -26,7 +26,7 @@ EXPORT_HEADER: tuple[str, ...] = (
 )
 ESCALATION_HEADER: tuple[str, ...] = (
     "id", "created_at", "household_id", "phone", "community", "kind", "severity", "status",
-    "detail", "conversation_id",
+    "detail", "conversation_id", "raised_count", "last_raised_at", "merged_into",
 )
 
 BATCH_ROWS = 1000  # rows per fetch: enough to keep round trips rare, small enough to stay flat
@@ -97,11 +97,15 @@ def export_to_path(
 
 
 def export_escalations(session: Session, *, out: TextIO) -> int:
-    """Write the header and one CSV line per escalation, oldest first; returns the row count."""
+    """Write the header and one CSV line per escalation, oldest first; returns the row count.
+
+    A case counts the screenings and requests it took in, and when the latest came; a row merged
+    into another case names it."""
     query = (
         sa.select(Escalation.id, Escalation.created_at, Escalation.household_id, Household.phone,
                   Household.community, Escalation.kind, Escalation.severity, Escalation.status,
-                  Escalation.detail, Escalation.conversation_id)
+                  Escalation.detail, Escalation.conversation_id, Escalation.raised_count,
+                  sa.func.coalesce(Escalation.last_raised_at, Escalation.created_at), Escalation.merged_into)
         .select_from(Escalation)
         .outerjoin(Household, Household.id == Escalation.household_id)
         .order_by(Escalation.created_at, Escalation.id)
@@ -109,10 +113,11 @@ def export_escalations(session: Session, *, out: TextIO) -> int:
     writer = csv.writer(out)
     writer.writerow(ESCALATION_HEADER)
     count = 0
-    for (id_, created, household_id, phone, community, kind, severity, status, detail,
-         conversation) in session.execute(query.execution_options(yield_per=BATCH_ROWS)):
+    for (id_, created, household_id, phone, community, kind, severity, status, detail, conversation,
+         raised, latest, merged_into) in session.execute(query.execution_options(yield_per=BATCH_ROWS)):
         writer.writerow([id_, _timestamp(created), *map(text_cell, (household_id, phone, community, kind, severity,
-                                                                      status, detail, conversation))])
+                                                                      status, detail, conversation)),
+                         raised, _timestamp(latest), "" if merged_into is None else merged_into])
         count += 1
     return count
 
@@ -158,11 +163,23 @@ def screenings_query(*, campaign_id: Optional[str], since: Optional[datetime], a
     return query
 
 
+_SCREENING_KINDS = (EscalationKind.urgent.value, EscalationKind.abnormal.value, EscalationKind.unclear.value)
+
+
 def _escalation_status():
+    """The status of the case a screening raised or joined: a case is opened by one screening and
+    then updated by the household's later ones until it is resolved, so a row joined it when the
+    household's case spans its time and the row itself called for follow-up."""
     rank = sa.case(_STATUS_RANK, value=Escalation.status, else_=len(_STATUS_RANK))
+    joined = sa.and_(
+        Escalation.household_id == Screening.household_id, Escalation.merged_into.is_(None),
+        Escalation.created_at <= Screening.finished_at,
+        sa.func.coalesce(Escalation.last_raised_at, Escalation.created_at) >= Screening.finished_at,
+        sa.or_(Screening.abnormal.is_(True), Screening.urgent.is_(True), Screening.reason.like("not judged%")),
+        Escalation.kind.in_(_SCREENING_KINDS))
     return (
         sa.select(Escalation.status)
-        .where(Escalation.screening_id == Screening.id)
+        .where(sa.or_(Escalation.screening_id == Screening.id, joined))
         .order_by(rank, Escalation.id)
         .limit(1)
         .scalar_subquery()

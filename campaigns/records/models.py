@@ -91,6 +91,9 @@ class Household(SQLModel, table=True):
     language: str = "en"
     timezone: str = "UTC"
     community: Optional[str] = Field(default=None, index=True)
+    # Added after the first release (records/schema.py adds them to an older database): for field visits.
+    address: Optional[str] = None  # where a field worker finds the household, as the list wrote it
+    notes: Optional[str] = None  # the office's own notes from the list: directions, a landmark
     walk_in: bool = False  # created by a self-report from an unknown number
     opted_out_at: Optional[datetime] = _ts()
     wrong_number_at: Optional[datetime] = _ts()  # flagged for correction
@@ -126,21 +129,35 @@ class Screening(SQLModel, table=True):
 
 
 class Escalation(SQLModel, table=True):
+    """A case for staff: while it is open or acknowledged there is one per household and kind, and
+    later screenings or requests of the household update it (records/escalations.py)."""
+
     __tablename__ = "escalations"
+    __table_args__ = (
+        # The database's own guarantee: two dispatchers or Rasa workers never open the same case twice.
+        sa.Index("uq_escalations_open_case", "household_id", "kind", unique=True,
+                 sqlite_where=sa.text("status IN ('open', 'acknowledged')"),
+                 postgresql_where=sa.text("status IN ('open', 'acknowledged')")),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     household_id: str = Field(foreign_key="households.id", index=True)
-    screening_id: Optional[int] = Field(default=None, foreign_key="screenings.id", index=True)
+    screening_id: Optional[int] = Field(default=None, foreign_key="screenings.id", index=True)  # the first one
     kind: str = Field(max_length=32)
     severity: str = Field(default=Severity.routine.value, max_length=16)
     status: str = Field(default=EscalationStatus.open.value, max_length=16, index=True)
     detail: str = ""
-    conversation_id: Optional[str] = Field(default=None, max_length=128, index=True)
+    conversation_id: Optional[str] = Field(default=None, max_length=128, index=True)  # the latest one
     assigned_to: Optional[str] = None
     resolution_note: Optional[str] = None
     created_at: Optional[datetime] = _ts(nullable=False, default=utcnow)
     acknowledged_at: Optional[datetime] = _ts()
     resolved_at: Optional[datetime] = _ts()
+    # Added after the first release: `screening escalations merge` adds them to an older database.
+    raised_count: int = Field(default=1, sa_column_kwargs={"server_default": sa.text("1")})  # screenings or requests
+    last_raised_at: Optional[datetime] = _ts()  # the latest of them; empty on rows written before it
+    people: Optional[str] = None  # JSON: each person's latest reading (records/case_people.py)
+    merged_into: Optional[int] = Field(default=None, foreign_key="escalations.id")  # resolved by a merge
 
 
 class OptOut(SQLModel, table=True):

@@ -5,13 +5,15 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Optional
+from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from campaigns.records.attempts import ACTIVE
-from campaigns.records.models import Attempt, AttemptStatus, Campaign, Household, PlannedRound
+from campaigns.records import counts
+from campaigns.records.local_times import stamped
+from campaigns.records.models import Attempt, Campaign, Household, PlannedRound
 
+UTC = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)
@@ -38,42 +40,14 @@ class RoundProgress:
 
 
 def round_progress(session: Session, *, campaign_id: str) -> list[RoundProgress]:
-    """One line per planned round, in order."""
-    a = Attempt.__table__.c
-    per_household = (
-        sa.select(a.day, a.round_no, a.household_id,
-                  sa.func.max(sa.case((a.status == AttemptStatus.completed.value, 1), else_=0)).label("reached"),
-                  sa.func.max(sa.case((a.status == AttemptStatus.due.value, 1), else_=0)).label("due"),
-                  sa.func.max(sa.case((a.status.in_(ACTIVE), 1), else_=0)).label("active"),
-                  sa.func.max(sa.case((a.placed_at.is_not(None), 1), else_=0)).label("placed"))
-        .where(a.campaign_id == campaign_id)
-        .group_by(a.day, a.round_no, a.household_id)
-    ).subquery()
-    s = per_household.c
-    unreachable = sa.and_(s.reached == 0, s.due == 0, s.active == 0, s.placed == 1)
-    query = (sa.select(s.day, s.round_no, sa.func.count(), sa.func.sum(s.reached), sa.func.sum(s.due),
-                       sa.func.sum(s.active), sa.func.sum(sa.case((unreachable, 1), else_=0)))
-             .group_by(s.day, s.round_no).order_by(s.day, s.round_no))
-    abnormal = _abnormal_by_round(session, campaign_id)
+    """One line per planned round, in order; counted by records/counts.py like every other reader."""
+    found = counts.tally(session, by=("day", "round_no"), campaign_id=campaign_id)
+    rows = [RoundProgress(day, no, t.targeted, t.reached, t.due, t.dialling, t.unreachable, t.abnormal)
+            for (day, no), t in found.items()]
     planned = {(r.day, r.round_no) for r in session.exec(
         select(PlannedRound).where(PlannedRound.campaign_id == campaign_id)).all()}
-    rows = [RoundProgress(day, no, total, int(reached or 0), int(due or 0), int(active or 0), int(unr or 0),
-                          abnormal.get((day, no), 0))
-            for day, no, total, reached, due, active, unr in session.execute(query)]
-    seen = {(r.day, r.round_no) for r in rows}
-    rows += [RoundProgress(day, no, 0, 0, 0, 0, 0, 0) for day, no in planned - seen]
+    rows += [RoundProgress(day, no, 0, 0, 0, 0, 0, 0) for day, no in planned - set(found)]
     return sorted(rows, key=lambda r: (r.day, r.round_no))
-
-
-def _abnormal_by_round(session: Session, campaign_id: str) -> dict[tuple[date, int], int]:
-    from campaigns.records.models import Screening
-
-    a, sc = Attempt.__table__.c, Screening.__table__.c
-    query = (sa.select(a.day, a.round_no, sa.func.count())
-             .select_from(Attempt.__table__.join(Screening.__table__, sc.conversation_id == a.conversation_id))
-             .where(a.campaign_id == campaign_id, sc.abnormal.is_(True))
-             .group_by(a.day, a.round_no))
-    return {(day, no): count for day, no, count in session.execute(query)}
 
 
 def household_log(session: Session, *, household_id: str, campaign_id: Optional[str] = None) -> list[Attempt]:
@@ -84,12 +58,13 @@ def household_log(session: Session, *, household_id: str, campaign_id: Optional[
     return list(session.exec(query.order_by(Attempt.day, Attempt.round_no, Attempt.try_no)).all())
 
 
-def why_not_contacted(household: Household, campaign: Optional[Campaign]) -> Optional[str]:
-    """The standing reason a household is never dialled, if there is one."""
+def why_not_contacted(household: Household, campaign: Optional[Campaign], *,
+                      office: ZoneInfo = UTC) -> Optional[str]:
+    """The standing reason a household is never dialled, if there is one; times in the office's zone."""
     if household.opted_out_at:
-        return f"opted out on {household.opted_out_at:%Y-%m-%d %H:%M} UTC: never contacted again"
+        return f"opted out on {stamped(household.opted_out_at, office)}: never contacted again"
     if household.wrong_number_at:
-        return f"number marked wrong on {household.wrong_number_at:%Y-%m-%d %H:%M} UTC: fix the number to contact it"
+        return f"number marked wrong on {stamped(household.wrong_number_at, office)}: fix the number to contact it"
     if not household.phone:
         return "no phone number"
     return None

@@ -152,9 +152,10 @@ def _fill_export_rows(engine) -> None:
             row = Screening(**values)
             session.add(row)
             session.commit()
+            # h1 has one open (or acknowledged) case per kind: its rows' escalations differ in kind.
             for status in EXPORT_ESCALATIONS.get(index, ()):
                 session.add(Escalation(household_id=row.household_id, screening_id=row.id,
-                                       kind="abnormal", status=status))
+                                       kind="abnormal" if index == 0 else "unclear", status=status))
             session.commit()
 
 

@@ -161,7 +161,7 @@ def test_twilio_urgent_answer_texts_each_supervisor_once(live_server, live_db):
 
     [attempt] = campaign.attempts()
     [doctor] = emulator.texts[SUPERVISOR]
-    assert doctor.startswith("URGENT screening alert #") and phone in doctor and "chest_pain" in doctor
+    assert doctor.startswith("URGENT screening alert #") and phone in doctor and "chest pain" in doctor
     with Session(live_db) as session:
         [escalation] = session.exec(select(Escalation).where(Escalation.household_id == attempt.household_id,
                                                              Escalation.severity == "urgent")).all()

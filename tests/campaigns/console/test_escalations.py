@@ -295,3 +295,32 @@ def test_escalations_api_is_described_precisely_in_openapi(client):
     listed = spec["paths"]["/api/v1/escalations"]["get"]
     assert {p["name"] for p in listed["parameters"]} == {"severity", "kind", "status", "community", "limit", "offset"}
     assert "phone" in spec["components"]["schemas"]["QueueItemOut"]["properties"]
+
+
+def test_escalations_one_row_per_household_and_kind_in_words(client, db):
+    """Three abnormal people in each of two rounds: one row, its people named, how often and how lately."""
+    from campaigns.records.escalations import raise_case
+    from campaigns.records.models import EscalationKind, Screening
+
+    now = utcnow()
+    with Session(db) as session:
+        home = Household(id="H-9", phone="+254700000099", contact_name="Lena", member_names="Lena;Jun;Mei",
+                         members=3, community="North")
+        session.add(home)
+        session.flush()
+        for minutes, temperatures in ((300, (38.3, 37.9, 37.5)), (20, (38.6, 38.1, 37.4))):
+            at = now - timedelta(minutes=minutes)
+            rows = [Screening(household_id="H-9", person_index=index, conversation_id=f"c{minutes}", started_at=at,
+                              finished_at=at, temperature_c=t, symptoms="", red_flags="", abnormal=True)
+                    for index, t in enumerate(temperatures)]
+            session.add_all(rows)
+            session.flush()
+            raise_case(session, household=home, kind=EscalationKind.abnormal, people=rows, screening_id=rows[0].id,
+                       conversation_id=f"c{minutes}", at=at)
+        session.commit()
+    sign_in(client, "viewer")
+    html = client.get("/escalations").text
+    assert len(_ids(html)) == 1 and "person 0" not in html
+    assert "Lena (contact), 38.6 °C; Jun, 38.1 °C; Mei, 37.4 °C" in html
+    assert re.search(r"raised 2 times, latest 20 min ago", html)
+    assert re.search(r'<tr id="escalation-\d+"[^>]*>\s*<td[^>]*>5 h 0 min</td>', html)  # waiting since round 1

@@ -44,7 +44,10 @@ def walked(request, monkeypatch):
         session.add(Household(id="H-1", phone="+14155550101", contact_name="Ana", community="North"))
         session.flush()
         session.add(Screening(household_id="H-1", conversation_id="c", started_at=now, finished_at=now))
-        session.add_all([Escalation(id=n, household_id="H-1", kind="urgent", severity="urgent", detail="x")
+        # One open case per household and kind: each escalation has a household of its own.
+        session.add_all([Household(id=f"H-e{n}", phone=None, community="North") for n in range(1, ESCALATIONS + 1)])
+        session.flush()
+        session.add_all([Escalation(id=n, household_id=f"H-e{n}", kind="urgent", severity="urgent", detail="x")
                          for n in range(1, ESCALATIONS + 1)])
         session.commit()
     return create_app(get_settings())

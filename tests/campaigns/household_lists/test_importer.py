@@ -212,7 +212,7 @@ def test_import_long_crlf_line_keeps_later_line_numbers(db, tmp_path, content):
 
 def test_import_field_over_1000_characters_is_rejected_by_name_and_the_rest_imported(db, tmp_path):
     path = write_csv(tmp_path / "long.csv", [
-        ["household_id", "phone", "contact_name", "notes"],
+        ["household_id", "phone", "contact_name", "remarks"],
         ["L1", "(202) 456-1001", "N" * 1001, ""],
         ["L2", "(202) 456-1002", "Ann", "n" * 50_000],  # an unknown column is only bounded by the row cap
         ["L3", "(202) 456-1003", "N" * 1000, ""],
@@ -314,7 +314,7 @@ def test_import_households_rejects_file_has_original_columns_line_and_reason(db,
     assert [(r.line, r.household_id, r.reason) for r in report.rejects] == MIXED_REJECTS
     rows = read_rejects(tmp_path / "rejects.csv")
     assert rows[0] == ["household_id", "phone", "contact_name", "members", "member_names", "timezone",
-                       "notes", "line", "reason"]
+                       "remarks", "line", "reason"]
     assert [(int(r[-2]), r[0], r[-1]) for r in rows[1:]] == MIXED_REJECTS
     assert rows[4][:7] == ["R5", "(202) 456-1115", "Too\nMany Names", "1", "A;B", "", "two-line cell"]
     assert sorted(households(db)) == ["R1", "R9"]
@@ -437,7 +437,7 @@ def test_cli_import_rejects_exit_1_lists_lines_and_writes_default_rejects_file(d
     path = shutil.copy(DATA / "mixed.csv", tmp_path / "mixed.csv")
     assert main(["households", "import", str(path)]) == 1
     out, err = capsys.readouterr()
-    assert err.splitlines() == ["ignored unknown columns: notes"] + [
+    assert err.splitlines() == ["ignored unknown columns: remarks"] + [
         f"line {line}{f' ({hid})' if hid else ''}: {reason}" for line, hid, reason in MIXED_REJECTS]
     rejects = tmp_path / "mixed.rejects.csv"
     assert out.strip() == f"imported 2 new, updated 0, rejected 8 (8 rows written to {rejects})"

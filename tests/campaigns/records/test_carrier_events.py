@@ -102,7 +102,8 @@ def urgent(engine, household_id="h1", severity="urgent", conversation_id=None) -
 def test_alerts_each_supervisor_once_and_failed_sends_retried_three_times(campaign):
     attempt_row(campaign, conversation_id="h1:a1-abc")
     escalation = urgent(campaign, conversation_id="h1:a1-abc")
-    urgent(campaign, severity="high")  # not urgent: no text
+    add(campaign, household("h2", "+12025550102"))  # h1 has one open case of a kind; this is another's
+    urgent(campaign, household_id="h2", severity="high")  # not urgent: no text
     with Session(campaign) as session:
         due = alerts.due(session, now=NOW)
         session.commit()

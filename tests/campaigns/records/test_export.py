@@ -41,8 +41,9 @@ def add(session, **fields) -> Screening:
 
 
 def escalate(session, row: Screening, *statuses: str) -> None:
-    for status in statuses:
-        session.add(Escalation(household_id=row.household_id, screening_id=row.id, kind="abnormal", status=status))
+    # A household has one open case per kind, so the escalations of one row differ in kind.
+    for status, kind in zip(statuses, ("abnormal", "urgent", "unclear")):
+        session.add(Escalation(household_id=row.household_id, screening_id=row.id, kind=kind, status=status))
     session.commit()
 
 
@@ -364,3 +365,16 @@ def test_cli_export_with_a_nul_in_an_answer_succeeds(db, tmp_path, capsys):
         rows = as_dicts(list(csv.reader(handle)))
     assert [(r["household_id"], r["temperature_said"]) for r in rows] == [("'=1+1", "thirty eight")]
     assert capsys.readouterr().out.strip() == f"wrote 1 row to {path}"
+
+
+def test_export_escalation_status_of_a_row_that_joined_its_households_case(session):
+    """Round 2's abnormal row updated round 1's open case: it shows that case's status too, while
+    a well member screened meanwhile, and a row after the case's last update, show none."""
+    first = add(session, abnormal=True, finished_at=T0)
+    add(session, person_index=1, abnormal=False, finished_at=T0 + timedelta(hours=3))
+    add(session, abnormal=True, finished_at=T0 + timedelta(hours=6), conversation_id="c2")
+    add(session, abnormal=True, finished_at=T0 + timedelta(hours=9), conversation_id="c3")
+    session.add(Escalation(household_id="h1", screening_id=first.id, kind="abnormal", status="acknowledged",
+                           created_at=T0, last_raised_at=T0 + timedelta(hours=6), raised_count=2))
+    session.commit()
+    assert [r["escalation_status"] for r in as_dicts(export_rows(session))] == ["acknowledged", "", "acknowledged", ""]
