@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 from zoneinfo import ZoneInfo
 
 MORNING, NOON, AFTERNOON, EVENING, NIGHT, SMALL_HOURS = (
@@ -75,6 +75,19 @@ def moment(when: When, now: datetime, tz: ZoneInfo) -> datetime | None:
         return _moment(when, now.astimezone(timezone.utc), tz)
     except (ValueError, OverflowError):  # past the end of time, or a clock out of range
         return None
+
+
+def callback_time(read_when: Callable[[str], When], text: object, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """What every language's callback reader does around its own `read_when`: a naive `now`
+    raises, anything that is not text or that overflows names no time, never an exception."""
+    require_aware(now)
+    if not isinstance(text, str):
+        return None
+    try:
+        when = read_when(text)
+    except (ValueError, OverflowError):  # an amount too large for a timedelta
+        return None
+    return moment(when, now, tz)
 
 
 def _moment(when: When, now_utc: datetime, tz: ZoneInfo) -> datetime | None:

@@ -38,7 +38,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.understanding.core.callback import NIGHT, Clock, When, moment, require_aware
+from bot.understanding.core.callback import NIGHT, Clock, When, callback_time
 
 _WORD_NUMBERS: dict[str, float] = {
     "a couple of": 2, "a couple": 2, "couple of": 2, "a few": 3, "few": 3,
@@ -95,14 +95,7 @@ def parse_callback_time(text: str, now: datetime, tz: ZoneInfo) -> datetime | No
     or cannot be understood.  Never raises for any str `text`.  See the
     module docstring for the rules.
     """
-    require_aware(now)
-    if not isinstance(text, str):
-        return None
-    try:
-        when = _read_when(_normalize(text))
-    except (ValueError, OverflowError):  # an amount too large for a timedelta
-        return None
-    return moment(when, now, tz)
+    return callback_time(lambda said: _read_when(_normalize(said)), text, now, tz)
 
 
 def mentions_callback(text: str) -> bool:

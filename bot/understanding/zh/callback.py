@@ -32,8 +32,7 @@ from bot.understanding.core.callback import (
     SMALL_HOURS,
     Clock,
     When,
-    moment,
-    require_aware,
+    callback_time,
 )
 from bot.understanding.core.text import fold
 from bot.understanding.zh.numbers import is_numeral, value_of
@@ -75,14 +74,7 @@ def parse_callback_time(text: str, now: datetime, tz: ZoneInfo) -> datetime | No
     names no time ("晚点", "过一会儿", "不方便", "") or cannot be understood. Never raises
     for any str `text`.
     """
-    require_aware(now)
-    if not isinstance(text, str):
-        return None
-    try:
-        when = _read_when(_normalize(text))
-    except (ValueError, OverflowError):  # an amount too large for a timedelta
-        return None
-    return moment(when, now, tz)
+    return callback_time(lambda said: _read_when(_normalize(said)), text, now, tz)
 
 
 def mentions_callback(text: str) -> bool:
