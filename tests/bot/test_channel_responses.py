@@ -13,10 +13,11 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.channels.gsm7 import fits_one_segment, is_gsm7
 from bot.channels.hints import HINTS, hints_for
 from bot.flow import QUESTIONS
-from bot.understanding.numbers import parse_count
-from bot.understanding.symptoms import SYMPTOM_CODES, parse_symptoms
-from bot.understanding.temperature import parse_temperature, says_not_measured
-from bot.understanding.yesno import parse_yes_no
+from bot.understanding.en.counts import parse_count
+from bot.understanding.en.symptoms import parse_symptoms
+from bot.understanding.en.temperature import parse_temperature, says_not_measured
+from bot.understanding.en.yesno import parse_yes_no
+from campaigns.records.vocabulary import SYMPTOM_CODES
 
 ROOT = Path(__file__).resolve().parents[2]
 

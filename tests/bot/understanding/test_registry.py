@@ -63,14 +63,6 @@ def test_every_code_a_reader_gives_is_in_the_vocabulary(language: str) -> None:
     assert set(report.red_flags) <= set(RED_FLAG_CODES)
 
 
-def test_the_old_addresses_still_serve_the_english_readers() -> None:
-    from bot.understanding import numbers, symptoms, temperature, yesno
-
-    english = readers_for("en")
-    assert (numbers.parse_count, symptoms.parse_symptoms, temperature.parse_temperature, yesno.parse_yes_no) == (
-        english.count, english.symptoms, english.temperature, english.yes_no)
-
-
 def test_flow_asks_the_registry_and_no_language_directly() -> None:
     tree = ast.parse((ROOT / "bot" / "flow.py").read_text(encoding="utf-8"))
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
