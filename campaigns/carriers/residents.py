@@ -7,19 +7,24 @@ Pure. A population file holds the household columns plus:
                       may be given separated by ';' ("call me back at 6pm;yes"), the last repeats
   says_temperature    the answer to the temperature question
   says_symptoms       the answer to the symptoms question
-  says_others_unwell  the answer to "is anyone else unwell?" (default "no")
+  says_others_unwell  the answer to "is anyone else unwell?" (default "no", or "yes" when others are given)
   others              a JSON list of {"temperature": ..., "symptoms": ...}, one per other unwell member
   says_feels_feverish, says_callback   optional answers to those follow-up questions
-A question the file gives no answer for is answered "I don't know", so nothing is invented.
+A resident speaks the household's `language`, or when it is empty the campaign's, as the bot
+does. A question the file gives no answer for is answered "I don't know" in it (不知道 in
+Mandarin), so nothing is invented; the few other things no column says (whether anyone else is
+unwell, how many) are said in it too.
 """
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Optional
 
+from campaigns.records.vocabulary import DEFAULT_LANGUAGE, language_of
+
 PICKUPS = ("answer", "busy", "no_answer", "failed", "machine")
-UNKNOWN_ANSWER = "I don't know"
 # Which column answers which question of the dialogue.
 _CONTACT_COLUMNS = {
     "good_time": "says_consent",
@@ -33,6 +38,28 @@ _OTHER_KEYS = {"other_temperature": "temperature", "other_symptoms": "symptoms",
                "other_feels_feverish": "feels_feverish"}
 
 
+@dataclass(frozen=True)
+class Phrases:
+    """What a resident says that no column gives, in one language."""
+
+    unknown: str  # to a question the file gives no answer for
+    yes: str  # "is anyone else unwell?" when `others` lists someone
+    no: str
+    count: Callable[[int], str]  # how many others are unwell
+
+
+def _zh_count(n: int) -> str:
+    """A count of people as a resident says it: 两个 (两, not 二, before a measure word)."""
+    return f"{'一两三四五六七八九十'[n - 1] if 1 <= n <= 10 else n}个"
+
+
+PHRASES = {
+    "en": Phrases(unknown="I don't know", yes="yes", no="no", count=str),
+    "zh": Phrases(unknown="不知道", yes="有", no="没有", count=_zh_count),
+}
+UNKNOWN_ANSWER = PHRASES[DEFAULT_LANGUAGE].unknown
+
+
 class PopulationError(ValueError):
     """A population row that cannot be simulated; the message names the column."""
 
@@ -44,6 +71,7 @@ class SimResident:
     pickup: tuple[str, ...] = ("answer",)
     says: dict[str, str] = field(default_factory=dict)
     others: tuple[dict[str, str], ...] = ()
+    language: Optional[str] = None  # the household's; None: the conversation's (the campaign's)
     attempts: int = 0  # attempts that reached the phone so far
     conversations: int = 0  # conversations begun so far
 
@@ -63,7 +91,7 @@ def consent_for(says: str, conversation: int) -> str:
 def resident_from_row(row: dict[str, str]) -> SimResident:
     """A resident from a population row (lower-case column names); PopulationError if malformed."""
     return SimResident(pickup=_pickup(row.get("pickup") or ""), says=_says(row),
-                       others=_others(row.get("others") or ""))
+                       others=_others(row.get("others") or ""), language=language_of(row.get("language")))
 
 
 def _pickup(text: str) -> tuple[str, ...]:
@@ -75,9 +103,7 @@ def _pickup(text: str) -> tuple[str, ...]:
 
 
 def _says(row: dict[str, str]) -> dict[str, str]:
-    says = {question: row[column] for question, column in _CONTACT_COLUMNS.items() if row.get(column)}
-    says.setdefault("others_unwell", "yes" if (row.get("others") or "").strip() else "no")
-    return says
+    return {question: row[column] for question, column in _CONTACT_COLUMNS.items() if row.get(column)}
 
 
 def _others(text: str) -> tuple[dict[str, str], ...]:
@@ -99,8 +125,10 @@ def _others(text: str) -> tuple[dict[str, str], ...]:
 class Answerer:
     """Answers the questions of one conversation, keeping track of which other member is asked about."""
 
-    def __init__(self, resident: SimResident) -> None:
+    def __init__(self, resident: SimResident, language: Optional[str] = None) -> None:
+        """`language`: the conversation's, for a resident whose household names none."""
         self.resident = resident
+        self.phrases = PHRASES[resident.language or language or DEFAULT_LANGUAGE]
         self.conversation = resident.conversations
         resident.conversations += 1
         self.other = -1
@@ -111,12 +139,15 @@ class Answerer:
         if question == "other_temperature" and self.last != "other_temperature":
             self.other += 1  # a new member; a re-ask of the same member keeps the index
         self.last = question
+        resident, phrases = self.resident, self.phrases
+        if question == "others_unwell":
+            return resident.says.get(question) or (phrases.yes if resident.others else phrases.no)
         if question == "others_count":
-            return str(len(self.resident.others)) if self.resident.others else UNKNOWN_ANSWER
+            return phrases.count(len(resident.others)) if resident.others else phrases.unknown
         if question in _OTHER_KEYS:
-            if 0 <= self.other < len(self.resident.others):
-                return self.resident.others[self.other].get(_OTHER_KEYS[question]) or UNKNOWN_ANSWER
-            return UNKNOWN_ANSWER
+            if 0 <= self.other < len(resident.others):
+                return resident.others[self.other].get(_OTHER_KEYS[question]) or phrases.unknown
+            return phrases.unknown
         if question == "good_time":
-            return consent_for(self.resident.says.get("good_time", ""), self.conversation) or UNKNOWN_ANSWER
-        return self.resident.says.get(question) or UNKNOWN_ANSWER
+            return consent_for(resident.says.get("good_time", ""), self.conversation) or phrases.unknown
+        return resident.says.get(question) or phrases.unknown

@@ -15,6 +15,7 @@ from typing import Optional
 
 from campaigns.carriers.base import BotClient, Carrier, CallStatus, Contact, StatusEvent, StatusHandler
 from campaigns.carriers.residents import Answerer, SimResident
+from campaigns.records.vocabulary import DEFAULT_LANGUAGE
 
 log = logging.getLogger(__name__)
 MAX_TURNS = 40  # a conversation this long is stuck: the call is hung up
@@ -40,9 +41,12 @@ class SimulatedCarrier(Carrier):
     name = "simulated"
 
     def __init__(self, on_status: StatusHandler, *, clock, bot: Optional[BotClient],
-                 residents: dict[str, SimResident], timings: Timings = Timings()) -> None:
+                 residents: dict[str, SimResident], timings: Timings = Timings(),
+                 language: str = DEFAULT_LANGUAGE) -> None:
+        """`language`: the campaign's, spoken by residents whose household names none."""
         super().__init__(on_status)
         self.clock, self.bot, self.residents, self.timings = clock, bot, residents, timings
+        self.language = language
         self._refs = itertools.count(1)
         self.calls: list[tuple[float, Contact]] = []  # (start time, contact), for pacing checks
         self.texts: list[tuple[str, str]] = []  # (to, body) of single texts sent
@@ -82,7 +86,7 @@ class SimulatedCarrier(Carrier):
 
     async def _answered(self, contact: Contact, ref: str, resident: SimResident) -> None:
         await self._report(contact, CallStatus.in_progress, ref, None)
-        await self._turn(contact, ref, Answerer(resident), None, 0)
+        await self._turn(contact, ref, Answerer(resident, self.language), None, 0)
 
     async def _turn(self, contact: Contact, ref: str, answerer: Answerer, text: Optional[str], turn: int) -> None:
         """One exchange (the opening when `text` is None); the next is scheduled a turn later, so

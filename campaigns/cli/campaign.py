@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from campaigns.outreach import lifecycle
-from campaigns.records import local_times, progress
+from campaigns.records import counts, local_times, progress
 from campaigns.outreach.campaign_file import CampaignFileError, CampaignSpec, load_campaign, spec_from_json
 from campaigns.cli.common import Subparsers, db_reason, engine, fail, plural
 from campaigns.records.models import Campaign, Household
@@ -117,6 +117,16 @@ def print_progress(session: Session, campaign: Campaign, spec: CampaignSpec) -> 
                 else f"~{eta} at {cps:g}/s" if eta is not None else "calls running")
         print(f"  {r.day.isoformat():<10} {r.round_no:>5} {r.households:>10} {r.reached:>8} {r.due:>6} "
               f"{r.dialling:>8} {r.unreachable:>8} {r.abnormal:>8}  {done}   {left}")
+    print_languages(counts.by_language(session, campaign_id=campaign.id))
+
+
+def print_languages(languages: list[tuple[str, counts.Tally]]) -> None:
+    """The campaign so far per language households are spoken to in, when there are several."""
+    if len(languages) < 2:
+        return
+    print(f"  {'language':<10} {'households':>10} {'reached':>8} {'screened':>9} {'abnormal':>9} {'urgent':>7}")
+    for code, t in languages:
+        print(f"  {code:<10} {t.targeted:>10} {t.reached:>8} {t.screened:>9} {t.abnormal:>9} {t.urgent:>7}")
 
 
 def _household(session: Session, household_id: str, campaign_id: str | None) -> int:

@@ -4,7 +4,7 @@ the clock and the carrier are simulated, so a health office can rehearse a campa
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Optional
@@ -23,7 +23,9 @@ from campaigns.outreach.dispatcher import Dispatcher
 from campaigns.household_lists.importer import read_rows
 from campaigns.household_lists.rows import HouseholdRow, parse_row
 from campaigns.records import counts
+from campaigns.records.counts import Tally
 from campaigns.records.models import PENDING_STATUSES, Attempt, AttemptStatus
+from campaigns.records.vocabulary import DEFAULT_LANGUAGE, language_of
 from campaigns.carriers.residents import PopulationError, SimResident, resident_from_row
 
 IDLE_STEP = timedelta(hours=1)  # the longest jump of the virtual clock when nothing is due
@@ -45,6 +47,7 @@ class Summary:
     alerts: int  # texts to supervisors about urgent escalations
     simulated: timedelta
     wall_seconds: float
+    languages: list[tuple[str, Tally]] = field(default_factory=list)  # by the language households are spoken to in
 
     def lines(self) -> list[str]:
         speed = self.simulated.total_seconds() / self.wall_seconds if self.wall_seconds else 0.0
@@ -63,7 +66,17 @@ class Summary:
             f"supervisor alerts   {self.alerts} texts",
             f"simulated time      {_duration(self.simulated)} in {self.wall_seconds:.1f} s of wall time "
             f"({speed:,.0f}x)",
+            *self._language_lines(),
         ]
+
+    def _language_lines(self) -> list[str]:
+        """Households, reached, screened, abnormal and urgent per language, when there are several."""
+        if len(self.languages) < 2:
+            return []
+        lines = [f"by language         {'households':>10} {'reached':>8} {'screened':>9} {'abnormal':>9} {'urgent':>7}"]
+        for code, t in self.languages:
+            lines.append(f"  {code:<17} {t.targeted:>10} {t.reached:>8} {t.screened:>9} {t.abnormal:>9} {t.urgent:>7}")
+        return lines
 
 
 def _duration(value: timedelta) -> str:
@@ -106,8 +119,9 @@ async def run(engine, *, spec: CampaignSpec, source: str, residents: dict[str, S
         lifecycle.start_campaign(session, spec=spec, source=source, now=begin)
         session.commit()
     clock = VirtualClock(begin)
+    language = language_of(spec.language) or DEFAULT_LANGUAGE  # residents whose household names none speak it
     dispatcher = Dispatcher(engine, clock=clock, carrier=lambda d: SimulatedCarrier(
-        d.on_status, clock=clock, bot=bot, residents=residents, timings=timings))
+        d.on_status, clock=clock, bot=bot, residents=residents, timings=timings, language=language))
     total = (end - begin).total_seconds()
     bar = tqdm(total=round(total / 3600), unit="h", desc=f"dry run {spec.name}", disable=not progress,
                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} simulated hours {postfix}")
@@ -173,4 +187,5 @@ def summarize(session: Session, campaign_id: str, dispatcher: Dispatcher, simula
         alerts=dispatcher.counters.alerts,
         simulated=simulated,
         wall_seconds=wall_seconds,
+        languages=counts.by_language(session, campaign_id=campaign_id),
     )

@@ -1,5 +1,5 @@
 """Counting, one way for every reader: households targeted, reached, unreachable and opted out, and
-people screened, abnormal and urgent, per round, per day and community, or per campaign. The
+people screened, abnormal and urgent, per round, per day, community or language, or per campaign. The
 dry-run summary, `campaign status`, the console and the daily summary all count here, so they give
 the same numbers for the same database. The database aggregates (GROUP BY); no row is loaded.
 
@@ -14,11 +14,14 @@ The rules, for a day (or a round) of a campaign:
   has an answer (a temperature, feeling feverish or not, symptoms or red flags, "none" included) or
   was judged abnormal; each conversation's row counts, so a person screened in two rounds counts
   twice. *Abnormal* and *urgent* people are screened people so judged;
-- *help requests*: households whose help-request case was last raised in one of those conversations.
+- *help requests*: households whose help-request case was last raised in one of those conversations;
+- a household's *language* is the one it is spoken to in: its own when the bot speaks it, else its
+  campaign's, else the default (as records/contacts.py chooses it for each conversation).
 Keyword-only data functions taking the session.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Optional
@@ -26,8 +29,9 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from campaigns.records.models import (ACTIVE_STATUSES, Attempt, AttemptKind, AttemptStatus, Escalation,
+from campaigns.records.models import (ACTIVE_STATUSES, Attempt, AttemptKind, AttemptStatus, Campaign, Escalation,
                                       EscalationKind, Household, OptOut, Screening)
+from campaigns.records.vocabulary import DEFAULT_LANGUAGE, LANGUAGES, language_of
 
 NO_COMMUNITY = "(no community)"
 _A, _H, _S = Attempt.__table__.c, Household.__table__.c, Screening.__table__.c
@@ -35,8 +39,11 @@ _ACTIVE = tuple(status.value for status in ACTIVE_STATUSES)
 # A person with an answer recorded, or judged abnormal (which takes an answer).
 SCREENED = sa.or_(_S.temperature_c.is_not(None), _S.feels_feverish.is_not(None), _S.symptoms.is_not(None),
                   _S.red_flags.is_not(None), _S.abnormal.is_(True))
-# What a tally can be grouped by: attempt columns, and the household's community.
-GROUPS = {"day": _A.day, "round_no": _A.round_no, "campaign_id": _A.campaign_id, "community": _H.community}
+# What a tally can be grouped by: attempt columns, and the household's community and language
+# (as the list wrote it: by_language reads it as the bot does).
+GROUPS = {"day": _A.day, "round_no": _A.round_no, "campaign_id": _A.campaign_id, "community": _H.community,
+          "language": _H.language}
+_HOUSEHOLD_GROUPS = frozenset({"community", "language"})
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,24 @@ def by_community(session: Session, *, day: date, campaign_id: Optional[str] = No
     return named + ([(NO_COMMUNITY, found[(None,)])] if (None,) in found else [])
 
 
+def by_language(session: Session, *, campaign_id: Optional[str] = None,
+                day: Optional[date] = None) -> list[tuple[str, Tally]]:
+    """Per language households are spoken to in (`LANGUAGES` order), over a campaign or a day or both."""
+    found = tally(session, by=("campaign_id", "language"), campaign_id=campaign_id, day=day)
+    spoken = _campaign_languages(session, {campaign for campaign, _ in found})
+    folded: dict[str, Tally] = {}
+    for (campaign, written), value in found.items():
+        code = language_of(written) or spoken.get(campaign) or DEFAULT_LANGUAGE
+        folded[code] = folded.get(code, Tally()) + value
+    return [(code, folded[code]) for code in LANGUAGES if code in folded]
+
+
+def _campaign_languages(session: Session, campaign_ids: set[str]) -> dict[str, Optional[str]]:
+    c = Campaign.__table__.c
+    rows = session.execute(sa.select(c.id, c.spec_json).where(c.id.in_(campaign_ids))) if campaign_ids else ()
+    return {campaign: language_of(json.loads(spec or "{}").get("language")) for campaign, spec in rows}
+
+
 def total(rows: list[tuple[str, Tally]]) -> Tally:
     result = Tally()
     for _, value in rows:
@@ -122,7 +147,7 @@ def _flag(condition):
 
 def _households(by: tuple[str, ...], where: list):
     """Each household's attempts of a group folded into flags, then counted per group."""
-    per_columns = [GROUPS[name].label(name) for name in by if name != "community"]
+    per_columns = [GROUPS[name].label(name) for name in by if name not in _HOUSEHOLD_GROUPS]
     opted = sa.select(OptOut.__table__.c.conversation_id.label("conversation_id")).distinct().subquery()
     per = (sa.select(_A.household_id, *per_columns,
                      _flag(_A.status == AttemptStatus.completed.value).label("reached"),
@@ -132,12 +157,12 @@ def _households(by: tuple[str, ...], where: list):
                      _flag(_A.placed_at.is_not(None)).label("placed"),
                      _flag(opted.c.conversation_id.is_not(None)).label("opted_out"))
            .select_from(Attempt.__table__.outerjoin(opted, opted.c.conversation_id == _A.conversation_id))
-           .where(*where).group_by(_A.household_id, *(GROUPS[name] for name in by if name != "community"))
+           .where(*where).group_by(_A.household_id, *(GROUPS[name] for name in by if name not in _HOUSEHOLD_GROUPS))
            ).subquery()
     s = per.c
     unreachable = sa.and_(s.reached == 0, s.due == 0, s.dialling == 0, s.skipped == 0, s.placed == 1)
-    keys = [_H.community if name == "community" else s[name] for name in by]
-    source = per.join(Household.__table__, _H.id == s.household_id) if "community" in by else per
+    keys = [GROUPS[name] if name in _HOUSEHOLD_GROUPS else s[name] for name in by]
+    source = per.join(Household.__table__, _H.id == s.household_id) if _HOUSEHOLD_GROUPS & set(by) else per
     return (sa.select(*keys, sa.func.count().label("targeted"), sa.func.sum(s.reached).label("reached"),
                       sa.func.sum(sa.case((unreachable, 1), else_=0)).label("unreachable"),
                       sa.func.sum(s.opted_out).label("opted_out"), sa.func.sum(s.due).label("due"),
@@ -149,7 +174,7 @@ def _people(by: tuple[str, ...], where: list):
     """Screened, abnormal and urgent people, each screening through the attempt of its conversation."""
     keys = [GROUPS[name] for name in by]
     source = Attempt.__table__.join(Screening.__table__, _S.conversation_id == _A.conversation_id)
-    if "community" in by:
+    if _HOUSEHOLD_GROUPS & set(by):
         source = source.join(Household.__table__, _H.id == _A.household_id)
     return (sa.select(*keys, sa.func.sum(sa.case((SCREENED, 1), else_=0)).label("screened"),
                       sa.func.sum(sa.case((_S.abnormal.is_(True), 1), else_=0)).label("abnormal"),
@@ -161,7 +186,7 @@ def _help_requests(by: tuple[str, ...], where: list):
     e = Escalation.__table__.c
     keys = [GROUPS[name] for name in by]
     source = Attempt.__table__.join(Escalation.__table__, e.conversation_id == _A.conversation_id)
-    if "community" in by:
+    if _HOUSEHOLD_GROUPS & set(by):
         source = source.join(Household.__table__, _H.id == _A.household_id)
     return (sa.select(*keys, sa.func.count(sa.distinct(_A.household_id)).label("help_requests"))
             .select_from(source).where(*where, e.kind == EscalationKind.help_request.value).group_by(*keys))

@@ -1,10 +1,12 @@
-"""Simulated residents: population rows, consent per conversation, questions, answers."""
+"""Simulated residents: population rows, consent per conversation, questions, answers, and their language."""
 from __future__ import annotations
 
 import pytest
 
-from campaigns.carriers.residents import (UNKNOWN_ANSWER, Answerer, PopulationError, SimResident, consent_for,
-                                  resident_from_row)
+from bot.understanding import readers_for
+from campaigns.carriers.residents import (PHRASES, UNKNOWN_ANSWER, Answerer, PopulationError, SimResident,
+                                          consent_for, resident_from_row)
+from campaigns.records.vocabulary import LANGUAGES
 
 
 @pytest.mark.parametrize("text, pickup", [
@@ -32,16 +34,23 @@ def test_resident_from_row_rejects_malformed_columns(row, message):
 
 
 @pytest.mark.parametrize("row, says", [
-    ({}, {"others_unwell": "no"}),
-    ({"others": '[{"temperature": "38"}]'}, {"others_unwell": "yes"}),
+    ({}, {}),
     ({"others": '[{"temperature": "38"}]', "says_others_unwell": "just my son"}, {"others_unwell": "just my son"}),
     ({"says_consent": "yes", "says_temperature": "36.6", "says_symptoms": "", "says_callback": "at 6pm",
       "says_feels_feverish": "no"},
-     {"good_time": "yes", "temperature": "36.6", "callback_when": "at 6pm", "feels_feverish": "no",
-      "others_unwell": "no"}),
-], ids=["others-unwell-default-no", "others-unwell-yes-with-others", "others-unwell-given", "columns"])
+     {"good_time": "yes", "temperature": "36.6", "callback_when": "at 6pm", "feels_feverish": "no"}),
+], ids=["nothing", "others-unwell-given", "columns"])
 def test_resident_from_row_maps_says_columns(row, says):
     assert resident_from_row(row).says == says
+
+
+@pytest.mark.parametrize("row, answer", [
+    ({}, "no"),
+    ({"others": '[{"temperature": "38"}]'}, "yes"),
+    ({"others": '[{"temperature": "38"}]', "says_others_unwell": "just my son"}, "just my son"),
+], ids=["default-no", "yes-with-others", "given"])
+def test_others_unwell_answer_defaults_to_whether_others_are_given(row, answer):
+    assert Answerer(resident_from_row(row)).answer("others_unwell") == answer
 
 
 def test_resident_from_row_others_values_become_text():
@@ -88,3 +97,45 @@ def test_answerer_without_others_does_not_invent_answers():
     answerer = Answerer(SimResident())
     assert [answerer.answer(q) for q in ("others_count", "other_temperature", "good_time", "callback_when")] == [
         UNKNOWN_ANSWER] * 4
+
+
+# --- the household's language ------------------------------------------------------------------
+
+@pytest.mark.parametrize("written, language", [
+    ("zh", "zh"), ("ZH", "zh"), ("zh-CN", "zh"), ("cmn", "zh"), ("en", "en"), ("", None), ("fr", None),
+], ids=["zh", "upper-case", "region", "cmn", "en", "empty-is-the-campaigns", "unspoken"])
+def test_resident_speaks_the_households_language_as_the_bot_reads_it(written, language):
+    assert resident_from_row({"language": written}).language == language
+
+
+@pytest.mark.parametrize("written, conversation, answer", [
+    ("", None, "I don't know"), ("", "zh", "不知道"), ("zh", None, "不知道"), ("en", "zh", "I don't know"),
+], ids=["none-is-english", "none-takes-the-conversations", "own", "own-over-the-conversations"])
+def test_a_resident_without_a_language_speaks_the_conversations(written, conversation, answer):
+    assert Answerer(resident_from_row({"language": written}), conversation).answer("temperature") == answer
+
+
+def test_mandarin_resident_says_what_no_column_gives_in_mandarin():
+    resident = resident_from_row({"language": "zh", "says_temperature": "三十六度六",
+                                  "others": '[{"temperature": "37度8"}, {"symptoms": "有点咳嗽"}]'})
+    answerer = Answerer(resident)
+    questions = ["good_time", "temperature", "symptoms", "others_unwell", "others_count", "other_temperature",
+                 "other_symptoms", "other_temperature", "other_symptoms", "callback_when"]
+    assert [answerer.answer(q) for q in questions] == [
+        "不知道", "三十六度六", "不知道", "有", "两个", "37度8", "不知道", "不知道", "有点咳嗽", "不知道"]
+    assert Answerer(resident_from_row({"language": "zh"})).answer("others_unwell") == "没有"
+
+
+def test_every_language_the_bot_speaks_has_the_residents_phrases():
+    assert set(PHRASES) == set(LANGUAGES)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_residents_phrases_read_as_the_resident_means_them(language):
+    """The bot reads a resident's yes, no and counts as meant, and "I don't know" as no answer at all."""
+    read, phrases = readers_for(language), PHRASES[language]
+    assert (read.yes_no(phrases.yes), read.yes_no(phrases.no)) == (True, False)
+    assert [read.count(phrases.count(n)) for n in range(1, 21)] == list(range(1, 21))
+    unknown = phrases.unknown
+    assert (read.yes_no(unknown), read.temperature(unknown), read.symptoms(unknown), read.count(unknown),
+            read.not_measured(unknown), read.mentions_callback(unknown)) == (None, None, None, None, False, False)

@@ -1,5 +1,5 @@
 """The one way of counting (records/counts.py): targeted, reached, unreachable, opted out, screened,
-abnormal, urgent and help requests, per round, per day and community, per campaign."""
+abnormal, urgent and help requests, per round, per day and community or language, per campaign."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -8,7 +8,7 @@ import pytest
 
 from campaigns.records import counts, progress, summaries
 from campaigns.records.counts import Tally
-from campaigns.records.models import Attempt, Campaign, Escalation, OptOut, Screening
+from campaigns.records.models import Attempt, Campaign, Escalation, Household, OptOut, Screening
 from sqlmodel import Session
 from tests.campaigns.engine_helpers import add, household, utc
 
@@ -112,22 +112,63 @@ def test_daily_summary_lines_end_with_their_sum(day_of_calls):
     assert summaries.csv_lines(summary)[-1] == ["2024-03-05", "c1", summaries.TOTAL, 6, 3, 1, 1, 4, 2, 1, 1]
 
 
+def set_languages(engine, languages: dict[str, str], campaign_spec: str = "{}") -> None:
+    with Session(engine) as session:
+        for household_id, language in languages.items():
+            session.get(Household, household_id).language = language
+        session.get(Campaign, "c1").spec_json = campaign_spec
+        session.commit()
+
+
+@pytest.mark.parametrize("spec, unspoken", [("{}", "en"), ('{"language": "zh"}', "zh")],
+                         ids=["english-campaign", "mandarin-campaign"])
+def test_per_language_reads_the_households_language_as_the_bot_does(day_of_calls, spec, unspoken):
+    # Written as lists write them; F's French and G's empty language are spoken the campaign's.
+    set_languages(day_of_calls, {"A": "zh", "B": "ZH", "C": "cmn", "E": "en", "F": "fr", "G": ""}, spec)
+    with Session(day_of_calls) as session:
+        found = dict(counts.by_language(session, day=DAY, campaign_id="c1"))
+        communities = counts.by_community(session, day=DAY, campaign_id="c1")
+    zh = Tally(targeted=3, reached=2, unreachable=1, opted_out=1, screened=3, abnormal=2, urgent=1)  # A, B, C
+    english = Tally(targeted=1)  # E: not reached, then skipped
+    unspoken_ones = Tally(targeted=2, reached=1, due=1, dialling=1, screened=1, help_requests=1)  # F, G
+    if unspoken == "zh":
+        assert found == {"zh": zh + unspoken_ones, "en": english}
+    else:
+        assert found == {"zh": zh, "en": english + unspoken_ones}
+    assert counts.total(list(found.items())) == counts.total(communities)  # the same day, grouped otherwise
+
+
+def test_per_language_over_a_campaign_counts_a_household_once_in_languages_order(day_of_calls):
+    set_languages(day_of_calls, {"G": "zh-CN"})  # reached on both days of c1
+    with Session(day_of_calls) as session:
+        found = counts.by_language(session, campaign_id="c1")
+        totals = counts.campaign_totals(session, campaign_id="c1")
+    assert [code for code, _ in found] == ["en", "zh"]
+    assert found[1] == ("zh", Tally(targeted=1, reached=1, screened=2, abnormal=1, help_requests=1))
+    assert counts.total(found) == totals.households
+
+
 def test_a_day_without_attempts_is_all_zero(db):
     with Session(db) as session:
         summary = summaries.daily_summary(session, day=DAY)
         totals = counts.campaign_totals(session, campaign_id="none")
+        languages = counts.by_language(session, day=DAY)
+    assert languages == []
     assert summary.lines == [summaries.DailyLine(summaries.TOTAL, 0, 0, 0, 0, 0, 0, 0, 0)]
     assert (totals.households, totals.unreachable_days, totals.calls_placed) == (Tally(), 0, 0)
 
 
 def test_counts_agree_on_postgres(pg_db):
     add(pg_db, Campaign(id="c1", spec_json="{}"), household("A", "+14155550101", community="North"),
-        household("B", "+14155550102"))
+        household("B", "+14155550102", language="zh-CN"))
     add(pg_db, attempt("A", 1, "completed", conversation="a1"), attempt("B", 1, "no_answer"))
     add(pg_db, screening("A", "a1", abnormal=True), OptOut(household_id="A", channel="voice", conversation_id="a1"))
     with Session(pg_db) as session:
         found = counts.by_community(session, day=DAY, campaign_id="c1")
         rounds = progress.round_progress(session, campaign_id="c1")
+        languages = counts.by_language(session, day=DAY, campaign_id="c1")
+    assert languages == [("en", Tally(targeted=1, reached=1, opted_out=1, screened=1, abnormal=1)),
+                         ("zh", Tally(targeted=1, unreachable=1))]
     assert found == [("North", Tally(targeted=1, reached=1, opted_out=1, screened=1, abnormal=1)),
                      (counts.NO_COMMUNITY, Tally(targeted=1, unreachable=1))]
     assert [(r.households, r.reached, r.unreachable, r.abnormal) for r in rounds] == [(2, 1, 1, 1)]
