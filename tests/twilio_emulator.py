@@ -10,12 +10,14 @@ What it emulates
   JSON errors: 21211 bad 'To', 21205 missing Url, 21610 unsubscribed recipient, 20404 unknown.
 - Voice: per call, status callbacks (initiated, ringing, answered, then the final status) filtered
   by StatusCallbackEvent (the final one is always sent), answering machine detection (AnsweredBy),
-  the TwiML verbs Say, Play, Pause, Gather (speech, DTMF, no input), Redirect, Hangup and Reject,
+  the TwiML verbs Say, Play, Pause, Gather (speech, DTMF, no input; its language and hints are kept
+  per call, as `Call.gathers`), Redirect, Hangup and Reject,
   REST hang-up/cancel, and application errors (11200 non-2xx, 11205 timeout or no connection,
   12100 bad TwiML) that end the call with an apology and a `completed` status.
 - SMS: status callbacks (queued, sent, delivered | undelivered + ErrorCode), residents replying to
   each batch of received texts through the inbound webhook (`sms_url`), TwiML <Message> replies,
-  and the opt-out keywords (STOP... adds to `unsubscribed`, START/UNSTOP/YES removes).
+  and the opt-out keywords (STOP... adds to `unsubscribed`, START/UNSTOP/YES removes). Only
+  Twilio's English keywords are reserved: "退订" or "TD" reach the application as any text.
 Every webhook is a form POST (GET when the Method says so) signed with X-Twilio-Signature.
 
 What it does not emulate
@@ -44,7 +46,7 @@ from twilio.request_validator import RequestValidator
 
 API_VERSION = "2010-04-01"
 APPLICATION_ERROR_SPEECH = "An application error has occurred. Goodbye."
-STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
 START_WORDS = frozenset({"START", "UNSTOP", "YES"})
 STOP_CONFIRMATION = (
     "You have successfully been unsubscribed. You will not receive any more messages from this "
@@ -97,6 +99,14 @@ class Say(NamedTuple):
     language: str | None
 
 
+class Listen(NamedTuple):
+    """One <Gather> the call ran: how it listened."""
+
+    language: str | None  # the recogniser's locale ("en-US", "cmn-Hans-CN")
+    hints: list[str]  # the hints attribute, split at its commas
+    input: str
+
+
 @dataclass
 class Call:
     """One outbound call and its whole transcript."""
@@ -117,6 +127,7 @@ class Call:
     answered_by: str | None = None
     webhooks: list[Exchange] = field(default_factory=list)
     says: list[Say] = field(default_factory=list)
+    gathers: list[Listen] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
     ended_by: str | None = None  # app | resident | api | error; None when never answered
     created: float = field(default_factory=time.time)
@@ -596,6 +607,8 @@ class TwilioEmulator:
         """Run one TwiML document; returns the next one (Gather action, Redirect) or None: hang up."""
         for verb in document.root:
             if verb.tag == "Gather":
+                hints = [hint.strip() for hint in (verb.get("hints") or "").split(",") if hint.strip()]
+                call.gathers.append(Listen(verb.get("language", "en-US"), hints, verb.get("input", "dtmf")))
                 for nested in verb:
                     self._play(call, nested)
                 answer = resident.next_answer() or "silence"

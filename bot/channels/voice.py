@@ -23,6 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import twiml
+from bot.channels.channel_texts import TEXTS, texts_in
 from bot.channels.conversation import Reply, converse, hang_up, last_question
 from bot.channels.edge import MAX_ANSWER_CHARS, clean_text
 from bot.channels.hints import hints_for
@@ -33,9 +34,8 @@ from campaigns.records.contacts import CallContext
 log = logging.getLogger(__name__)
 
 MAX_REPROMPTS = 2
-NOT_HEARD = "Sorry, I did not hear an answer."
-NEVER_HEARD = "We could not hear you, so we will call again another time. Goodbye."
-TECHNICAL_FAULT = "Sorry, we have a technical problem. We will call you again later. Goodbye."
+# In English; a call hears them in its own language (channel_texts).
+NOT_HEARD, NEVER_HEARD, TECHNICAL_FAULT = TEXTS["en"].not_heard, TEXTS["en"].never_heard, TEXTS["en"].voice_fault
 MACHINES = ("machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax")
 # Twilio's CallStatus -> ours (campaigns.carriers.base.CallStatus); None: nothing to record.
 CALL_STATUSES = {"queued": None, "initiated": None, "ringing": "ringing", "in-progress": "in_progress",
@@ -69,14 +69,15 @@ class VoiceInput(TwilioChannel):
         call = await self._context(request)
         if call is None:
             return response.text("no such call", status=404)
-        speaker = twiml.Speaker(call.language, call.voice)
         if fields.get("AnsweredBy") in MACHINES:
             message = call.machine_message
             await carrier_event(attempt_id=call.attempt_id, status="machine", carrier_ref=fields.get("CallSid", ""),
                                 detail=f"answering machine ({fields['AnsweredBy']}): "
                                        + ("message left" if message else "hung up"))
+            # The campaign wrote its message in its own language: it is said in that language's voice.
+            speaker = twiml.Speaker(call.machine_language, call.machine_voice)
             return xml(twiml.hang_up([message] if message else [], speaker=speaker))
-        return await self._turn(agent, call, "/greet", speaker)
+        return await self._turn(agent, call, "/greet", twiml.Speaker(call.language, call.voice))
 
     # --- an answer, or silence ---------------------------------------------------------
     async def gather(self, request: Request, fields: dict[str, str], agent: Agent) -> HTTPResponse:
@@ -90,13 +91,15 @@ class VoiceInput(TwilioChannel):
         if said:
             return await self._turn(agent, call, said, speaker)
         tries = int(args.get("tries") or 0) + 1
+        said_by_us = texts_in(call.language)
         if tries > MAX_REPROMPTS:
             await hang_up(agent, call.conversation_id)
-            return xml(twiml.hang_up([NEVER_HEARD], speaker=speaker))
+            return xml(twiml.hang_up([said_by_us.never_heard], speaker=speaker))
         question = await last_question(agent, call.conversation_id)
-        texts = [NOT_HEARD, question] if question else [NOT_HEARD]
+        texts = [said_by_us.not_heard, question] if question else [said_by_us.not_heard]
         action = self._gather_url(call, args.get("question"), tries)
-        return xml(twiml.ask(texts, action=action, speaker=speaker, hints=hints_for(args.get("question"))))
+        return xml(twiml.ask(texts, action=action, speaker=speaker,
+                             hints=hints_for(args.get("question"), call.language)))
 
     async def _turn(self, agent: Agent, call: CallContext, text: str,
                     speaker: twiml.Speaker) -> HTTPResponse:
@@ -105,14 +108,14 @@ class VoiceInput(TwilioChannel):
                                    metadata={"attempt_id": call.attempt_id})
         except Exception:  # the resident hears an apology; the call ends with nothing recorded and is retried
             log.exception("voice conversation %s: the bot failed", call.conversation_id)
-            return xml(twiml.hang_up([TECHNICAL_FAULT], speaker=speaker))
+            return xml(twiml.hang_up([texts_in(call.language).voice_fault], speaker=speaker))
         return xml(self._say(reply, call, speaker))
 
     def _say(self, reply: Reply, call: CallContext, speaker: twiml.Speaker) -> str:
         if reply.asked_with is None:  # the bot has closed the conversation
             return twiml.hang_up(reply.texts, speaker=speaker)
         action = self._gather_url(call, reply.asked_with, 0)
-        return twiml.ask(reply.texts, action=action, speaker=speaker, hints=hints_for(reply.asked_with))
+        return twiml.ask(reply.texts, action=action, speaker=speaker, hints=hints_for(reply.asked_with, call.language))
 
     def _gather_url(self, call: CallContext, question: Optional[str], tries: int) -> str:
         return self.config.url("/webhooks/voice/gather", ref=self.config.ref(call.attempt_id), question=question,

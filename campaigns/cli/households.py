@@ -56,11 +56,11 @@ def run_import(args: argparse.Namespace) -> int:
         return fail(str(exc))
     except sa.exc.SQLAlchemyError as exc:
         return fail(f"database error: {db_reason(exc)} (batches before the error were imported; a re-run is safe)")
-    _print_report(report, rejects_path)
+    _print_report(report, rejects_path, region_chosen=args.region is not None)
     return 1 if report.rejected else 0
 
 
-def _print_report(report: ImportReport, rejects_path: Path) -> None:
+def _print_report(report: ImportReport, rejects_path: Path, *, region_chosen: bool) -> None:
     if report.ignored_columns:
         print(f"ignored unknown columns: {', '.join(report.ignored_columns)}", file=sys.stderr)
     for reject in report.rejects[:SHOWN_REJECTS]:
@@ -68,6 +68,8 @@ def _print_report(report: ImportReport, rejects_path: Path) -> None:
         print(f"line {reject.line}{who}: {reject.reason}", file=sys.stderr)
     if report.rejected > SHOWN_REJECTS:
         print(f"... and {report.rejected - SHOWN_REJECTS} more", file=sys.stderr)
+    for warning in report.warnings(region_chosen=region_chosen):
+        print(f"warning: {warning}", file=sys.stderr)
     summary = f"imported {report.created} new, updated {report.updated}, rejected {report.rejected}"
     if report.rejected:
         summary += f" ({plural(report.rejected, 'row')} written to {rejects_path})"

@@ -28,8 +28,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from tqdm import tqdm
 
 from campaigns.household_lists.file import HouseholdFileError, open_table, read_rows
-from campaigns.household_lists.rows import OPTIONAL_COLUMNS, FileDuplicates, HouseholdRow, Reject, parse_chunk, \
-    row_dict
+from campaigns.household_lists.rows import OPTIONAL_COLUMNS, REGION_DEFAULTED, TIMEZONE_DEFAULTED, FileDuplicates, \
+    HouseholdRow, Reject, parse_chunk, row_dict
 from campaigns.records import schema
 from campaigns.records.models import Household, utcnow
 
@@ -40,6 +40,7 @@ CHUNK_ROWS = 5000  # rows per worker task and per executemany
 # numbers land all over their index: 5,000-row commits cost a third more than 20,000-row ones.
 COMMIT_ROWS = 20_000
 KEPT_REJECTS = 1000  # rejects kept in the report; all of them go to the rejects file
+SHOWN_LINES = 5  # lines named in a warning about rows that took a default
 PARALLEL_MIN_BYTES = 4_000_000  # below this, starting worker processes costs more than it saves
 # The insert sets these; an update leaves walk_in, opted_out_at, wrong_number_at and created_at alone.
 _COLUMNS = ("id", "phone", "contact_name", "members", "member_names", "language", "timezone", "community",
@@ -55,6 +56,34 @@ class ImportReport:
     rejected: int = 0  # every rejected row; `rejects` keeps only the first KEPT_REJECTS
     rejects: list[Reject] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    region: str = ""  # the import's phone region and default time zone, named in the warnings
+    default_timezone: str = ""
+    # Imported rows that took a default (rows.TIMEZONE_DEFAULTED, rows.REGION_DEFAULTED): how many,
+    # and the first SHOWN_LINES lines of each.
+    defaulted: dict[str, int] = field(default_factory=dict)
+    defaulted_lines: dict[str, list[int]] = field(default_factory=dict)
+
+    def count_defaults(self, line: int, row: HouseholdRow) -> None:
+        for what in row.defaulted:
+            self.defaulted[what] = self.defaulted.get(what, 0) + 1
+            lines = self.defaulted_lines.setdefault(what, [])
+            if len(lines) < SHOWN_LINES:
+                lines.append(line)
+
+    def warnings(self, *, region_chosen: bool = False) -> list[str]:
+        """One line per default that imported rows took: how many rows, and their first lines.
+        National numbers are not mentioned when the user chose the region for them."""
+        said = {TIMEZONE_DEFAULTED: f"without a timezone: {self.default_timezone} (the default) used"}
+        if not region_chosen:
+            said[REGION_DEFAULTED] = f"with a phone number without +country code: read in region {self.region}"
+        return [f"{self.defaulted[what]:,} row{'s' * (self.defaulted[what] != 1)} {text} "
+                f"({_lines(self.defaulted_lines[what], self.defaulted[what])})"
+                for what, text in said.items() if self.defaulted.get(what)]
+
+
+def _lines(lines: list[int], count: int) -> str:
+    more = ", ..." if count > len(lines) else ""
+    return f"line{'s' * (count != 1)} {', '.join(map(str, lines))}{more}"
 
 
 def import_households(
@@ -70,7 +99,7 @@ def import_households(
     if rejects_path is not None and Path(rejects_path).resolve() == path.resolve():
         raise HouseholdFileError(f"{path}: the rejects file must not be the file being imported")
     table = open_table(path)
-    report = ImportReport(ignored_columns=table.ignored)
+    report = ImportReport(ignored_columns=table.ignored, region=region, default_timezone=default_timezone)
     parse = functools.partial(parse_chunk, keys=table.keys, region=region, default_timezone=default_timezone)
     chunks = _chunks(table.records, CHUNK_ROWS)
     workers = _workers(path)
@@ -80,7 +109,7 @@ def import_households(
                  mininterval=0.5, dynamic_ncols=True) as bar:
         with connection.begin():
             schema.upgrade_households(connection)  # an older database gets the address and notes columns
-        writer = _Writer(connection, table.keys)
+        writer = _Writer(connection, table.keys, report)
         parsed = _parallel(chunks, parse, workers) if workers else ((chunk, parse(chunk)) for chunk in chunks)
         for records, items in parsed:
             created, updated, rejected = writer.write(records, items)
@@ -130,8 +159,8 @@ class _Writer:
     Each chunk is one executemany; a transaction is committed every COMMIT_ROWS rows.
     """
 
-    def __init__(self, connection: sa.engine.Connection, keys: list[str]):
-        self.connection, self.keys = connection, keys
+    def __init__(self, connection: sa.engine.Connection, keys: list[str], report: ImportReport):
+        self.connection, self.keys, self.report = connection, keys, report
         self.duplicates = FileDuplicates()
         self.transaction, self.pending = None, 0
         dialect, table = connection.dialect, Household.__table__
@@ -187,6 +216,8 @@ class _Writer:
                 rejected.append(Reject(line=line, household_id=item.id, reason=reason, raw=row_dict(self.keys, values)))
             else:
                 accepted.append(item)
+                if item.defaulted:
+                    self.report.count_defaults(line, item)
         return accepted, rejected
 
     def _upsert(self, rows: list[HouseholdRow]) -> None:

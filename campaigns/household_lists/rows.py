@@ -13,6 +13,7 @@ from typing import Optional, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from campaigns.phones import normalize_phone
+from campaigns.records.vocabulary import SPOKEN, language_of
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("household_id", "phone")
 KNOWN_COLUMNS: tuple[str, ...] = (
@@ -25,7 +26,9 @@ MAX_ID_LENGTH = 64  # the households.id column
 # or fill a screen when a bad export or a runaway quote puts megabytes in one cell.
 MAX_FIELD_CHARS = 1000
 MAX_MEMBERS = 50
-DEFAULT_LANGUAGE = "en"
+# Defaults a row may take, which the import counts and reports (ImportReport.defaulted).
+TIMEZONE_DEFAULTED = "timezone"  # no timezone: the import's default zone
+REGION_DEFAULTED = "region"  # a phone number without +country code: read in the import's region
 # "3" and "3.0" (what a spreadsheet sometimes writes for a count) are whole numbers; "3.5" is not.
 _WHOLE_NUMBER = re.compile(r"\d+(?:\.0*)?")
 
@@ -37,11 +40,12 @@ class HouseholdRow:
     contact_name: Optional[str]
     members: int
     member_names: Optional[str]  # ';'-joined, no empty names
-    language: str
+    language: str  # a language the bot speaks ("zh"); "" when the list gives none: the campaign's
     timezone: str  # a known IANA name
     community: Optional[str]
     address: Optional[str] = None  # for field visits
     notes: Optional[str] = None
+    defaulted: tuple[str, ...] = ()  # TIMEZONE_DEFAULTED, REGION_DEFAULTED: what was not in the row
 
 
 @dataclass(frozen=True)
@@ -63,8 +67,9 @@ def parse_row(raw: dict[str, str], *, line: int, region: str, default_timezone: 
     """The household one row describes, or a Reject giving every problem found in it.
 
     `raw` maps lower-cased column names to stripped strings (missing keys read as empty).
-    National phone numbers are read in `region`; an empty timezone means `default_timezone`,
-    an empty language "en", an empty members count the number of member_names (at least 1).
+    National phone numbers are read in `region`; an empty timezone means `default_timezone` (both
+    noted in `defaulted`); a language is read leniently ("ZH", "zh-CN", "cmn" are zh) and an empty one
+    stays empty (the campaign's language); an empty members count is the number of member_names (at least 1).
     A field over MAX_FIELD_CHARS is reported without the row's other checks, which would echo it.
     """
     problems: list[str] = []
@@ -80,6 +85,7 @@ def parse_row(raw: dict[str, str], *, line: int, region: str, default_timezone: 
     phone = _phone(_cell(raw, "phone"), region, problems)
     names = [name.strip() for name in _cell(raw, "member_names").split(";") if name.strip()]
     members = _members(_cell(raw, "members"), names, problems)
+    language = _language(_cell(raw, "language"), problems)
     zone = _zone(_cell(raw, "timezone") or default_timezone, problems)
     if problems:
         return Reject(line=line, household_id=household_id, reason="; ".join(problems), raw=raw)
@@ -89,12 +95,18 @@ def parse_row(raw: dict[str, str], *, line: int, region: str, default_timezone: 
         contact_name=_cell(raw, "contact_name") or None,
         members=members,
         member_names=";".join(names) or None,
-        language=_cell(raw, "language") or DEFAULT_LANGUAGE,
+        language=language,
         timezone=zone,
         community=_cell(raw, "community") or None,
         address=_cell(raw, "address") or None,
         notes=_cell(raw, "notes") or None,
+        defaulted=_defaulted(raw),
     )
+
+
+def _defaulted(raw: dict[str, str]) -> tuple[str, ...]:
+    national = not _cell(raw, "phone").startswith("+")
+    return (TIMEZONE_DEFAULTED,) * (not _cell(raw, "timezone")) + (REGION_DEFAULTED,) * national
 
 
 def _cell(raw: dict[str, str], key: str) -> str:
@@ -125,6 +137,16 @@ def _members(text: str, names: list[str], problems: list[str]) -> int:
     elif len(names) > count:
         problems.append(f"member_names lists {len(names)} names but members is {count}")
     return count
+
+
+def _language(text: str, problems: list[str]) -> str:
+    if not text:
+        return ""
+    language = language_of(text)
+    if language is None:
+        problems.append(f"unsupported language {text!r} (the bot speaks {SPOKEN})")
+        return ""
+    return language
 
 
 def _zone(name: str, problems: list[str]) -> str:

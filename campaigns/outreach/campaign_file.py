@@ -4,12 +4,14 @@ Every mistake in a file is reported at once, one line each, with its field path
 ("schedule.rounds[1]") and a plain-English reason. Times are "HH:MM" text. YAML 1.1 reads an
 unquoted 16:00 as the base-60 number 960; load_campaign reads it as the time written, and a
 mapping already parsed with yaml.safe_load that holds such a number gets a message to quote it.
-The models themselves live in campaigns.outreach.campaign_spec and are re-exported here.
+The models themselves live in campaigns.outreach.campaign_spec (their values in campaign_values)
+and are re-exported here.
 """
 from __future__ import annotations
 
 import csv
 import json
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -18,10 +20,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from campaigns.outreach.campaign_spec import (
-    CHANNEL_TYPES, NEXT_ROUND, OUTCOMES, AnsweringMachine, CalendarDate, CampaignSpec, ChannelStep,
-    HouseholdSelection, LocalTime, Pacing, Retries, RetryDelay, ScheduleSpec, ScreeningRules, Supervisor,
-    WindowSpec,
+    CHANNEL_TYPES, OUTCOMES, AnsweringMachine, CampaignSpec, ChannelStep, HouseholdSelection, Pacing, Retries,
+    ScheduleSpec, ScreeningRules, Supervisor, WindowSpec,
 )
+from campaigns.outreach.campaign_values import NEXT_ROUND, CalendarDate, LocalTime, RetryDelay
+from campaigns.records.vocabulary import DEFAULT_LANGUAGE, language_of
 
 __all__ = [
     "CHANNEL_TYPES", "NEXT_ROUND", "OUTCOMES", "STORED", "AnsweringMachine", "CalendarDate", "CampaignFileError",
@@ -31,6 +34,7 @@ __all__ = [
 ]
 
 STORED = Path("<stored campaign>")  # the path named in errors from spec_from_json
+log = logging.getLogger(__name__)
 
 
 class CampaignFileError(Exception):
@@ -218,4 +222,17 @@ def spec_from_json(text: str) -> CampaignSpec:
         raise CampaignFileError(STORED, [("", f"is not valid JSON: {exc}")]) from None
     if not isinstance(data, dict):
         raise CampaignFileError(STORED, [("", "is not a stored campaign")])
-    return _validate(data, STORED, [])
+    return _validate(_stored_language(data), STORED, [])
+
+
+def _stored_language(data: dict) -> dict:
+    """A campaign started before files had to name a language the bot speaks keeps running: its
+    language is read as the bot reads it at run time ("en-US" is en; one it does not speak, en)."""
+    given = data.get("language", DEFAULT_LANGUAGE)
+    if not isinstance(given, str):
+        return data
+    language = language_of(given)
+    if language is None:
+        log.warning("stored campaign %s: language %r is not spoken; its calls are in %s",
+                    data.get("name"), given, DEFAULT_LANGUAGE)
+    return {**data, "language": language or DEFAULT_LANGUAGE}

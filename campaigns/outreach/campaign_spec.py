@@ -1,37 +1,31 @@
-"""Campaign specs: the checked shape of a campaign file, as pydantic (v1) models and value parsers.
+"""Campaign specs: the checked shape of a campaign file, as pydantic (v1) models.
 
 Validators raise plain-English messages; campaigns.outreach.campaign_file turns them into field-path
-errors. Times are "HH:MM" text: a YAML 1.1 number such as 960 (an unquoted 16:00) gets a
-message to quote it.
+errors. The values the models are made of (times, dates, delays, numbers, languages, voices) are
+read by campaigns.outreach.campaign_values.
 """
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
-from typing import Any, List, Literal, Optional
+from typing import Any, Dict, List, Literal, Optional
 
-import phonenumbers
 from pydantic import BaseModel, Extra, ValidationError, conint, confloat, root_validator, validator
 from pydantic.error_wrappers import ErrorWrapper
 
-from campaigns.outreach.schedule import Window, campaign_days, parse_duration
+from campaigns.outreach.campaign_values import (
+    NEXT_ROUND, CalendarDate, LocalTime, RetryDelay, format_time, number, spoken_language, valid_phone, voice_name,
+)
+from campaigns.outreach.schedule import Window, campaign_days
 from campaigns.records.vocabulary import RED_FLAG_CODES, SYMPTOM_CODES
 
-NEXT_ROUND = "next_round"
 CHANNEL_TYPES = ("voice", "sms", "chat_link")
 OUTCOMES = ("busy", "no_answer", "failed", "machine")
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-_VOICE = re.compile(r"[A-Za-z][A-Za-z0-9._-]{0,63}")
-_LANGUAGE = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?")
-_HHMM = re.compile(r"(\d{1,2}):(\d{2})")
 _EMERGENCY = re.compile(r"\+?\d{2,15}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-def _format_time(value: time) -> str:
-    return value.strftime("%H:%M")
 
 
 def _fail(problems: list[tuple[tuple, str]]) -> None:
@@ -40,99 +34,11 @@ def _fail(problems: list[tuple[tuple, str]]) -> None:
         raise ValidationError([ErrorWrapper(ValueError(what), loc=loc) for loc, what in problems], _Model)
 
 
-class LocalTime(time):
-    """A wall-clock time written "HH:MM"."""
-
-    @classmethod
-    def __get_validators__(cls):
-        yield _parse_time
-
-
-def _parse_time(value: Any) -> time:
-    if isinstance(value, time):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        if 60 <= value < 24 * 60:
-            written = f"{value // 60}:{value % 60:02d}"
-            raise ValueError(f'{value} is not a time of day (HH:MM): YAML read an unquoted {written} '
-                             f'as the number {value}; quote it, like "{value // 60:02d}:{value % 60:02d}"')
-        raise ValueError(f'{value} is not a time of day (HH:MM); write it as quoted text, like "09:00"')
-    match = _HHMM.fullmatch(value) if isinstance(value, str) else None
-    if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise ValueError(f"{value!r} is not a time of day (HH:MM)")
-    return time(int(match[1]), int(match[2]))
-
-
-class CalendarDate(date):
-    """A date: a YAML date or "YYYY-MM-DD" text."""
-
-    @classmethod
-    def __get_validators__(cls):
-        yield _parse_date
-
-
-def _parse_date(value: Any) -> date:
-    if isinstance(value, datetime):
-        raise ValueError(f"{value} is a date and time; give only the date (YYYY-MM-DD)")
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else _no_date(value)
-    except ValueError:
-        return _no_date(value)
-
-
-def _no_date(value: Any) -> date:
-    raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)")
-
-
-class RetryDelay(timedelta):
-    """How long to wait before trying again: "90s", "10m", "2h", or next_round (None)."""
-
-    @classmethod
-    def __get_validators__(cls):
-        yield _parse_retry_delay
-
-
-def _parse_retry_delay(value: Any) -> Optional[timedelta]:
-    if value == NEXT_ROUND:
-        return None
-    try:
-        return parse_duration(value) if isinstance(value, str) else _no_duration(value)
-    except ValueError:
-        return _no_duration(value)
-
-
-def _no_duration(value: Any) -> timedelta:
-    raise ValueError(f"{value!r} is not a duration like 90s, 10m, 2h or {NEXT_ROUND}")
-
-
-def _valid_phone(value: Optional[str]) -> Optional[str]:
-    if value is None:
-        return None
-    try:
-        number = phonenumbers.parse(value, None)
-        valid = phonenumbers.is_valid_number(number)
-    except phonenumbers.NumberParseException:
-        valid = False
-    if not valid or phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) != value:
-        hint = "" if value.startswith("+") else " (it starts with + and the country code; quote it in YAML)"
-        raise ValueError(f"{value!r} is not a phone number in E.164 form like +14155550100{hint}")
-    return value
-
-
-def _number(value: Any) -> Any:
-    # pydantic would take "10" or true as numbers; a campaign file should say what it means.
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{value!r} is not a number")
-    return value
-
-
 class _Model(BaseModel):
     class Config:
         extra = Extra.forbid
         allow_mutation = False
-        json_encoders = {time: _format_time, timedelta: lambda d: f"{int(d.total_seconds())}s"}
+        json_encoders = {time: format_time, timedelta: lambda d: f"{int(d.total_seconds())}s"}
 
 
 class ChannelStep(_Model):
@@ -171,7 +77,7 @@ class ScheduleSpec(_Model):
     def _rounds(cls, rounds: list[time]) -> list[time]:
         if not 1 <= len(rounds) <= 24:
             raise ValueError(f"give 1 to 24 rounds, not {len(rounds)}")
-        _fail([((i,), f"{_format_time(t)} is given twice") for i, t in enumerate(rounds) if t in rounds[:i]])
+        _fail([((i,), f"{format_time(t)} is given twice") for i, t in enumerate(rounds) if t in rounds[:i]])
         return rounds
 
     @root_validator(skip_on_failure=False)
@@ -199,7 +105,7 @@ class WindowSpec(_Model):
         return values
 
     def __str__(self) -> str:
-        return f"{_format_time(self.start)}-{_format_time(self.end)}"
+        return f"{format_time(self.start)}-{format_time(self.end)}"
 
 
 class Pacing(_Model):
@@ -207,7 +113,7 @@ class Pacing(_Model):
     max_concurrent_calls: conint(strict=True, ge=1, le=10000) = 50
     sms_per_second: confloat(gt=0, le=1000) = 10.0
 
-    _numbers = validator("calls_per_second", "sms_per_second", pre=True, allow_reuse=True)(_number)
+    _numbers = validator("calls_per_second", "sms_per_second", pre=True, allow_reuse=True)(number)
 
 
 class Retries(_Model):
@@ -253,7 +159,7 @@ class ScreeningRules(_Model):
     red_flags: List[str] = list(RED_FLAG_CODES)
     emergency_number: str = "120"
 
-    _numbers = validator("fever_threshold_c", pre=True, allow_reuse=True)(_number)
+    _numbers = validator("fever_threshold_c", pre=True, allow_reuse=True)(number)
 
     @validator("symptoms", each_item=True)
     def _known_symptom(cls, value: str) -> str:
@@ -281,7 +187,7 @@ class Supervisor(_Model):
     phone: Optional[str] = None
     email: Optional[str] = None
 
-    _phone = validator("phone", allow_reuse=True)(_valid_phone)
+    _phone = validator("phone", allow_reuse=True)(valid_phone)
 
     @validator("name")
     def _named(cls, value: str) -> str:
@@ -305,8 +211,9 @@ class Supervisor(_Model):
 class CampaignSpec(_Model):
     name: str
     description: Optional[str] = None
-    language: str = "en"
-    voice: Optional[str] = None  # a Twilio <Say> voice such as Polly.Joanna; None: Twilio's default
+    language: str = "en"  # the conversation's language for households whose list gives none
+    voice: Optional[str] = None  # the Twilio <Say> voice of `language` (Polly.Joanna); kept for older files
+    voices: Dict[str, str] = {}  # a Twilio <Say> voice per language; a language not named uses its default
     caller_id: Optional[str] = None  # E.164; dry runs don't need one
     channels: List[ChannelStep] = [ChannelStep(type="voice")]
     households: HouseholdSelection = HouseholdSelection(mode="all")
@@ -318,7 +225,7 @@ class CampaignSpec(_Model):
     screening: ScreeningRules = ScreeningRules()
     notify: List[Supervisor] = []
 
-    _caller_id = validator("caller_id", allow_reuse=True)(_valid_phone)
+    _caller_id = validator("caller_id", allow_reuse=True)(valid_phone)
 
     @validator("name")
     def _id_like(cls, value: str) -> str:
@@ -327,17 +234,40 @@ class CampaignSpec(_Model):
                              "digits, - or _, starting with a letter or digit")
         return value
 
-    @validator("language")
-    def _language_code(cls, value: str) -> str:
-        if not _LANGUAGE.fullmatch(value):
-            raise ValueError(f"{value!r} is not a language code like en or zh")
-        return value
+    @validator("language", pre=True)
+    def _language_code(cls, value: Any) -> str:
+        return spoken_language(value)
 
     @validator("voice")
     def _voice_name(cls, value: Optional[str]) -> Optional[str]:
-        if value is not None and not _VOICE.fullmatch(value):
-            raise ValueError(f"{value!r} is not a voice name like Polly.Joanna or Google.en-US-Standard-C")
+        return None if value is None else voice_name(value)
+
+    @validator("voices", pre=True)
+    def _voice_per_language(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ValueError("must be a mapping of language to voice, like {en: Polly.Joanna, zh: Polly.Zhiyu}")
+        problems = []
+        for language, voice in value.items():
+            for check, given in ((spoken_language, language), (voice_name, voice)):
+                try:
+                    check(given)
+                except ValueError as exc:
+                    problems.append(((str(language),), str(exc)))
+                    break
+        _fail(problems)
         return value
+
+    @root_validator(skip_on_failure=False)
+    def _one_voice_per_language(cls, values: dict) -> dict:
+        """`voice` is the voice of `language`: it is that entry of `voices`, and must not contradict it."""
+        language, voice, voices = values.get("language"), values.get("voice"), values.get("voices")
+        if language is None or voice is None or voices is None:
+            return values
+        named = voices.get(language)
+        if named is not None and named != voice:
+            _fail([(("voice",), f"{voice!r} is the {language} voice, but voices.{language} is {named!r}; "
+                                f"name the {language} voice once")])
+        return {**values, "voices": {**voices, language: voice}}
 
     @validator("channels")
     def _channel_order(cls, steps: list[ChannelStep]) -> list[ChannelStep]:
@@ -366,7 +296,7 @@ class CampaignSpec(_Model):
         schedule, window = values.get("schedule"), values.get("calling_window")
         if schedule and window:
             inside = Window(window.start, window.end)
-            _fail([(("schedule", "rounds", i), f"{_format_time(t)} is outside the calling window {window}")
+            _fail([(("schedule", "rounds", i), f"{format_time(t)} is outside the calling window {window}")
                    for i, t in enumerate(schedule.rounds) if not inside.contains(t)])
         return values
 

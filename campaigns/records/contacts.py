@@ -29,9 +29,11 @@ class CallContext:
     household_id: str
     campaign_id: str
     channel: str
-    language: str = "en"
-    voice: Optional[str] = None  # the text-to-speech voice; None: the carrier's default
+    language: str = "en"  # the household's own, else the campaign's
+    voice: Optional[str] = None  # the campaign's text-to-speech voice for `language`; None: that language's default
     machine_message: Optional[str] = None  # said to an answering machine; None: hang up
+    machine_language: str = "en"  # the message is written in the campaign's language, and said in it
+    machine_voice: Optional[str] = None
     emergency_number: Optional[str] = None
     rules: dict[str, Any] = field(default_factory=dict)  # the campaign's `screening` section
 
@@ -72,12 +74,21 @@ def call_context(session: Session, *, attempt_id: int) -> Optional[CallContext]:
     spec = json.loads(campaign.spec_json)
     machine = spec.get("answering_machine") or {}
     screening = spec.get("screening") or {}
+    campaign_language = language_of(spec.get("language")) or DEFAULT_LANGUAGE
     # The household's own language first, then the campaign's: it picks the voice and the texts.
-    language = language_of(household.language) or language_of(spec.get("language")) or DEFAULT_LANGUAGE
-    # The campaign's voice speaks the campaign's language; another language takes its own default.
-    voice = spec.get("voice") if language == language_of(spec.get("language")) else None
+    language = language_of(household.language) or campaign_language
     return CallContext(
         attempt_id=attempt.id, conversation_id=attempt.conversation_id, household_id=household.id,
-        campaign_id=campaign.id, channel=attempt.channel, language=language,
-        voice=voice, machine_message=machine.get("message") if machine.get("leave_message") else None,
+        campaign_id=campaign.id, channel=attempt.channel, language=language, voice=voice_for(spec, language),
+        machine_message=machine.get("message") if machine.get("leave_message") else None,
+        machine_language=campaign_language, machine_voice=voice_for(spec, campaign_language),
         emergency_number=screening.get("emergency_number"), rules=screening)
+
+
+def voice_for(spec: dict[str, Any], language: str) -> Optional[str]:
+    """The voice a campaign names for a language: its `voices` entry, else `voice` for the campaign's
+    own language (a campaign stored before `voices`); None lets the language's default voice speak."""
+    named = (spec.get("voices") or {}).get(language)
+    if named:
+        return named
+    return spec.get("voice") if language == language_of(spec.get("language")) else None

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from bot.channels import twiml
 
@@ -48,3 +51,41 @@ def test_twiml_messages_one_message_per_text_and_none_is_an_empty_response():
 ])
 def test_twiml_locale_of_a_campaign_language(language, locale):
     assert twiml.locale(language) == locale
+
+
+def test_twiml_ask_in_mandarin_speaks_cmn_cn_with_zhiyu_and_listens_in_cmn_hans_cn():
+    assert twiml.ask(["您今天的体温是多少？"], action="/g", speaker=twiml.Speaker("zh"), hints="三十七度五, 没量") == (
+        HEAD + '<Response><Gather action="/g" actionOnEmptyResult="true" finishOnKey="#" hints="三十七度五, 没量" '
+        'input="speech dtmf" language="cmn-Hans-CN" method="POST" speechTimeout="auto" timeout="6">'
+        '<Say language="cmn-CN" voice="Polly.Zhiyu">您今天的体温是多少？</Say></Gather></Response>')
+    assert twiml.hang_up(["再见。"], speaker=twiml.Speaker("zh", "Polly.Zhiyu-Neural")) == (
+        HEAD + '<Response><Say language="cmn-CN" voice="Polly.Zhiyu-Neural">再见。</Say><Hangup /></Response>')
+
+
+def _built_by_twilio(texts, *, action, speaker, hints):
+    """The same TwiML through the twilio package's builders, which twiml.ask writes by hand."""
+    response = VoiceResponse()
+    gather = Gather(input="speech dtmf", action=action, method="POST", language=speaker.gather_locale,
+                    finish_on_key="#", timeout=twiml.GATHER_TIMEOUT, speech_timeout="auto",
+                    action_on_empty_result=True, hints=hints)
+    for text in texts:
+        gather.say(text, language=speaker.locale, voice=speaker.voice_name)
+    response.append(gather)
+    return response.to_xml()
+
+
+_XML_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from('&<>"\'\n\t\r'), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(_XML_TEXT, max_size=3), action=_XML_TEXT, hints=st.none() | _XML_TEXT,
+       language=st.sampled_from(["en", "zh", "es"]), voice=st.none() | st.sampled_from(["Polly.Joanna", 'a"b&c']))
+def test_twiml_written_by_hand_is_the_twilio_builders_own(texts, action, hints, language, voice):
+    speaker = twiml.Speaker(language, voice)
+    assert twiml.ask(texts, action=action, speaker=speaker, hints=hints) == _built_by_twilio(
+        texts, action=action, speaker=speaker, hints=hints)
+    hangup = VoiceResponse()
+    for text in texts:
+        hangup.say(text, language=speaker.locale, voice=speaker.voice_name)
+    hangup.hangup()
+    assert twiml.hang_up(texts, speaker=speaker) == hangup.to_xml()

@@ -9,37 +9,11 @@ from sqlmodel import Session, select
 
 from bot.channels.gsm7 import fits_one_segment
 from campaigns.records.models import Escalation, Household, Notification, OptOut, Screening
-from tests.campaigns.twilio_helpers import LiveCampaign, community_households, new_phone
+from tests.campaigns.twilio_helpers import SMS, LiveCampaign, community_households, ended, new_phone, texting
 from tests.live import ACCOUNT_SID, AUTH_TOKEN, CALLER_ID
 from tests.twilio_emulator import START_CONFIRMATION, STOP_CONFIRMATION, Resident, TwilioEmulator
 
-SMS = {"channels": [{"type": "sms"}]}
 SUPERVISOR = "+14155550999"
-
-
-def texting(live_server, engine, residents: dict[str, Resident], *, until, after=None, **spec_fields):
-    """Start an SMS campaign over households with these phones and run it until `until(campaign)`;
-    `after(emulator)` then runs inside the same emulator session."""
-    async def main():
-        async with TwilioEmulator(ACCOUNT_SID, AUTH_TOKEN, sms_url=f"{live_server.url}/webhooks/sms/inbound",
-                                  our_number=CALLER_ID) as emulator:
-            emulator.residents.update(residents)
-            campaign = LiveCampaign(engine, live_server, emulator, community_households(*residents),
-                                    **{**SMS, **spec_fields})
-            try:
-                await campaign.run_until(lambda: until(campaign, emulator))
-                await emulator.wait_idle(timeout=20)
-                extra = await after(emulator, campaign) if after else None
-            finally:
-                await campaign.close()
-            return campaign, emulator, extra
-
-    return asyncio.run(main())
-
-
-def ended(campaign, emulator) -> bool:
-    attempts = campaign.attempts()
-    return bool(attempts) and attempts[0].status not in ("due", "claimed", "dialing", "in_progress")
 
 
 def household(engine, household_id: str) -> Household:

@@ -18,7 +18,7 @@ from campaigns.cli import main
 from campaigns.records.contacts import sign_attempt
 from campaigns.records.models import CarrierEvent, Screening
 from campaigns.settings import get_settings
-from tests.campaigns.twilio_helpers import LiveCampaign, community_households, new_phone
+from tests.campaigns.twilio_helpers import LiveCampaign, community_households, new_phone, run_campaign, settled
 from tests.live import ACCOUNT_SID, AUTH_TOKEN, BOT_TOKEN, CALLER_ID
 from tests.twilio_emulator import APPLICATION_ERROR_SPEECH, Resident, TwilioEmulator
 
@@ -34,34 +34,6 @@ def events(engine, attempt_id: int) -> list[tuple[str, str]]:
         rows = session.exec(select(CarrierEvent).where(CarrierEvent.attempt_id == attempt_id)
                             .order_by(CarrierEvent.id)).all()
         return [(row.status, row.carrier_ref) for row in rows]
-
-
-def run_campaign(live_server, engine, residents: dict[str, Resident], *, until, after=None, emulator_options=None,
-                 **spec_fields):
-    """Start a campaign over households with these phones and run it until `until(campaign)`;
-    then `after(emulator, campaign)`, if given, and a few more dispatcher ticks."""
-    async def main():
-        async with TwilioEmulator(ACCOUNT_SID, AUTH_TOKEN, **(emulator_options or {})) as emulator:
-            emulator.residents.update(residents)
-            campaign = LiveCampaign(engine, live_server, emulator, community_households(*residents), **spec_fields)
-            try:
-                await campaign.run_until(lambda: until(campaign))
-                await emulator.wait_idle(timeout=20)
-                if after is not None:
-                    await after(emulator, campaign)
-                    for _ in range(5):
-                        await campaign.dispatcher.tick()
-            finally:
-                await campaign.close()
-            return campaign, emulator
-
-    return asyncio.run(main())
-
-
-def settled(campaign) -> bool:
-    """The first attempt has its outcome."""
-    attempts = campaign.attempts()
-    return bool(attempts) and attempts[0].status not in ("due", "claimed", "dialing", "in_progress")
 
 
 def test_twilio_voice_call_with_speech_and_keypad_answers_is_recorded(live_server, live_db):

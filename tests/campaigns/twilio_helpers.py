@@ -19,7 +19,7 @@ from campaigns.outreach.dispatcher import Dispatcher
 from campaigns.records.models import Attempt, Household
 from campaigns.settings import Settings
 from tests.live import ACCOUNT_SID, AUTH_TOKEN, BOT_TOKEN, CALLER_ID, LiveServer
-from tests.twilio_emulator import TwilioEmulator
+from tests.twilio_emulator import Resident, TwilioEmulator
 
 _numbers = itertools.count(1)
 _names = itertools.count(1)
@@ -57,10 +57,11 @@ class LiveCampaign:
     def __init__(self, engine, server: LiveServer, emulator: TwilioEmulator, households: list[Household],
                  **spec_fields: Any) -> None:
         self.engine, self.emulator = engine, emulator
+        self.household_ids = [row.id for row in households]
         self.spec = live_spec(households={"community": households[0].community}, **spec_fields)
         with Session(engine) as session:
             for row in households:
-                session.add(row)
+                session.merge(row)  # new, or already imported from a list
             session.commit()
             lifecycle.start_campaign(session, spec=self.spec, source="test", now=datetime.now(timezone.utc))
             session.commit()
@@ -93,8 +94,73 @@ class LiveCampaign:
         await self.dispatcher.carrier.close()
 
 
-def community_households(*phones: str, members: int = 1) -> list[Household]:
-    """Households in a community of their own, so a campaign picks exactly these."""
+def community_households(*phones: str, members: int = 1, languages: dict[str, str] | None = None) -> list[Household]:
+    """Households in a community of their own, so a campaign picks exactly these. `languages` gives
+    a phone's household its list language ("" for none: the campaign's); the others are English."""
     community = f"c{next(_names)}-{int(time.time() * 1000) % 100000}"
     return [Household(id=f"{community}-h{i}", phone=phone, timezone="UTC", members=members, community=community,
-                      contact_name=f"Resident {i}") for i, phone in enumerate(phones, start=1)]
+                      contact_name=f"Resident {i}", language=(languages or {}).get(phone, "en"))
+            for i, phone in enumerate(phones, start=1)]
+
+
+SMS = {"channels": [{"type": "sms"}]}
+_OPEN = ("due", "claimed", "dialing", "in_progress")
+
+
+def run_campaign(live_server: LiveServer, engine, residents: dict[str, Resident], *, until, after=None,
+                 emulator_options=None, households: list[Household] | None = None, **spec_fields):
+    """Start a voice campaign over households with these phones (or the `households` given) and run it
+    until `until(campaign)`; then `after(emulator, campaign)`, if given, and a few more dispatcher ticks."""
+    async def main():
+        async with TwilioEmulator(ACCOUNT_SID, AUTH_TOKEN, **(emulator_options or {})) as emulator:
+            emulator.residents.update(residents)
+            campaign = LiveCampaign(engine, live_server, emulator, households or community_households(*residents),
+                                    **spec_fields)
+            try:
+                await campaign.run_until(lambda: until(campaign))
+                await emulator.wait_idle(timeout=20)
+                if after is not None:
+                    await after(emulator, campaign)
+                    for _ in range(5):
+                        await campaign.dispatcher.tick()
+            finally:
+                await campaign.close()
+            return campaign, emulator
+
+    return asyncio.run(main())
+
+
+def texting(live_server: LiveServer, engine, residents: dict[str, Resident], *, until, after=None,
+            households: list[Household] | None = None, **spec_fields):
+    """Start an SMS campaign over households with these phones (or the `households` given) and run it
+    until `until(campaign, emulator)`; `after(emulator, campaign)` then runs inside the same emulator session."""
+    async def main():
+        async with TwilioEmulator(ACCOUNT_SID, AUTH_TOKEN, sms_url=f"{live_server.url}/webhooks/sms/inbound",
+                                  our_number=CALLER_ID) as emulator:
+            emulator.residents.update(residents)
+            campaign = LiveCampaign(engine, live_server, emulator, households or community_households(*residents),
+                                    **{**SMS, **spec_fields})
+            try:
+                await campaign.run_until(lambda: until(campaign, emulator))
+                await emulator.wait_idle(timeout=20)
+                extra = await after(emulator, campaign) if after else None
+            finally:
+                await campaign.close()
+            return campaign, emulator, extra
+
+    return asyncio.run(main())
+
+
+def settled(campaign, emulator=None) -> bool:
+    """The first attempt has its outcome."""
+    attempts = campaign.attempts()
+    return bool(attempts) and attempts[0].status not in _OPEN
+
+
+ended = settled  # the SMS tests' name for it
+
+
+def all_settled(campaign, emulator=None) -> bool:
+    """Every household's first attempt has its outcome."""
+    firsts = [a for a in campaign.attempts() if a.try_no == 1]
+    return len(firsts) == len(campaign.household_ids) and all(a.status not in _OPEN for a in firsts)

@@ -242,7 +242,10 @@ def test_cli_import_huge_field_lists_the_line_and_exits_1(db, tmp_path, capsys):
     path = write_with_huge_line(tmp_path / "huge.csv", "C" * 1_000_000)
     assert main(["households", "import", str(path)]) == 1
     out, err = capsys.readouterr()
-    assert err.splitlines() == ["line 4: row longer than 100,000 characters, the most a row may hold"]
+    assert err.splitlines() == [
+        "line 4: row longer than 100,000 characters, the most a row may hold",
+        "warning: 4 rows without a timezone: UTC (the default) used (lines 2, 3, 5, 6)",
+        "warning: 4 rows with a phone number without +country code: read in region US (lines 2, 3, 5, 6)"]
     assert out.strip().startswith("imported 4 new, updated 0, rejected 1")
 
 
@@ -264,8 +267,11 @@ def test_import_households_creates_rows_with_defaults(db, tmp_path):
     assert (h1.phone, h1.contact_name, h1.members, h1.member_names, h1.timezone, h1.community) == (
         "+12024561111", "Ann Lee", 2, "Ann;Bob", "America/New_York", "North")
     assert rows["H2"].phone == "+8613800138000"
+    # No language: the campaign's, at call time (kept empty, not written as "en")
     assert (h3.contact_name, h3.members, h3.language, h3.timezone, h3.community, h3.walk_in) == (
-        None, 1, "en", "UTC", None, False)
+        None, 1, "", "UTC", None, False)
+    assert (rows["H1"].language, rows["H2"].language) == ("en", "zh")
+    assert (report.defaulted, report.defaulted_lines) == ({"timezone": 1, "region": 2}, {"timezone": [4], "region": [2, 4]})
     assert h1.created_at.tzinfo is timezone.utc and h1.created_at == h1.updated_at
     assert not (tmp_path / "rejects.csv").exists()
 
@@ -428,7 +434,10 @@ def test_cli_import_success_exit_0_and_summary(db, tmp_path, capsys):
     assert main(["households", "import", str(path)]) == 0
     out, err = capsys.readouterr()
     assert out.strip().splitlines()[-1] == "imported 3 new, updated 0, rejected 0"
-    assert err.strip() == "ignored unknown columns: pickup, says_consent"
+    assert err.strip().splitlines() == [
+        "ignored unknown columns: pickup, says_consent",
+        "warning: 1 row without a timezone: UTC (the default) used (line 4)",
+        "warning: 2 rows with a phone number without +country code: read in region US (lines 2, 4)"]
     assert sorted(households(db)) == ["H1", "H2", "H3"]
     assert not (tmp_path / "valid.rejects.csv").exists()
 
@@ -438,7 +447,9 @@ def test_cli_import_rejects_exit_1_lists_lines_and_writes_default_rejects_file(d
     assert main(["households", "import", str(path)]) == 1
     out, err = capsys.readouterr()
     assert err.splitlines() == ["ignored unknown columns: remarks"] + [
-        f"line {line}{f' ({hid})' if hid else ''}: {reason}" for line, hid, reason in MIXED_REJECTS]
+        f"line {line}{f' ({hid})' if hid else ''}: {reason}" for line, hid, reason in MIXED_REJECTS] + [
+        "warning: 2 rows without a timezone: UTC (the default) used (lines 2, 13)",
+        "warning: 2 rows with a phone number without +country code: read in region US (lines 2, 13)"]
     rejects = tmp_path / "mixed.rejects.csv"
     assert out.strip() == f"imported 2 new, updated 0, rejected 8 (8 rows written to {rejects})"
     assert len(read_rejects(rejects)) == 9

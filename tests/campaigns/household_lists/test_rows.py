@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from campaigns.household_lists.rows import (
-    MAX_FIELD_CHARS, FileDuplicates, HouseholdRow, Reject, Unreadable, canonical_timezone, parse_chunk, parse_row,
-    row_dict,
+    MAX_FIELD_CHARS, REGION_DEFAULTED, TIMEZONE_DEFAULTED, FileDuplicates, HouseholdRow, Reject, Unreadable,
+    canonical_timezone, parse_chunk, parse_row, row_dict,
 )
 
 BASE = {"household_id": "H1", "phone": "(202) 456-1111"}
@@ -23,7 +23,7 @@ def row(household_id: str, phone: str) -> HouseholdRow:
 def test_parse_row_defaults_for_a_minimal_row():
     assert parse() == HouseholdRow(
         id="H1", phone="+12024561111", contact_name=None, members=1, member_names=None,
-        language="en", timezone="Europe/London", community=None,
+        language="", timezone="Europe/London", community=None, defaulted=(TIMEZONE_DEFAULTED, REGION_DEFAULTED),
     )
 
 
@@ -32,7 +32,7 @@ def test_parse_row_keeps_every_given_field():
                    timezone="Asia/Shanghai", community="North")
     assert parsed == HouseholdRow(
         id="H1", phone="+12024561111", contact_name="Ann Lee", members=3, member_names="Ann;Bob;Cy",
-        language="zh", timezone="Asia/Shanghai", community="North",
+        language="zh", timezone="Asia/Shanghai", community="North", defaulted=(REGION_DEFAULTED,),
     )
 
 

@@ -60,6 +60,7 @@ def test_load_campaign_daily_example_reads_every_section():
     spec = load_campaign(ROOT / "campaign-files/daily-fever-check.yml")
     assert spec.name == "daily-fever-check"
     assert spec.caller_id == "+14155550100"
+    assert (spec.language, spec.voices) == ("en", {"en": "Polly.Joanna", "zh": "Polly.Zhiyu"})
     assert [(c.type, c.attempts) for c in spec.channels] == [("voice", 3), ("sms", 2)]
     assert spec.households.mode == "all"
     assert spec.schedule.rounds == [time(9, 0), time(16, 0)]
@@ -100,7 +101,7 @@ MALFORMED = [
     ("name-too-long", [("name", "a" * 65)], "name", "up to 64 lowercase"),
     ("unknown-top-key", [("colour", "red")], "colour", "is not a known field (known: name, description"),
     ("unknown-nested-key", [("schedule.dayz", 3)], "schedule.dayz", "known: start, days, end, rounds"),
-    ("language", [("language", "English")], "language", "'English' is not a language code"),
+    ("language", [("language", "English")], "language", "'English' is not a language the bot speaks (en, zh)"),
     ("caller-id-not-e164", [("caller_id", "4155550100")], "caller_id", "E.164 form like +14155550100"),
     ("caller-id-unquoted", [("caller_id", 14155550100)], "caller_id", "quote it in YAML"),
     ("channels-empty", [("channels", [])], "channels", "give at least one channel"),
