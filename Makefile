@@ -19,7 +19,8 @@ model: $(STAMP)
 	@$(PY) -m bot.model
 
 # A dry run of the daily fever check's first day: 500 simulated households, the real model
-# and actions, a virtual clock. Leaves out/screening.db, out/results.csv, out/escalations.csv.
+# and actions, a virtual clock. Leaves out/screening.db (made at the newest schema revision),
+# out/results.csv, out/escalations.csv.
 demo: model
 	$(PY) -m campaigns.cli campaign dry-run campaign-files/daily-fever-check.yml \
 		--population examples/population-500.csv --days 1 --out out
@@ -27,9 +28,10 @@ demo: model
 test: model
 	$(PY) -m pytest
 
-# Rasa server on localhost:5005 (API enabled), the action server on localhost:5055 and the
-# supervisor console on 127.0.0.1:8000.
+# Rasa server on localhost:5005 (its channels only), the action server on localhost:5055 and the
+# supervisor console on 127.0.0.1:8000, once the database is at the newest schema revision.
 serve: model
+	$(PY) -m campaigns.cli db upgrade
 	$(PY) -m bot.serve
 
 bench: model

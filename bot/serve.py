@@ -1,7 +1,8 @@
 """Serve the assistant: the Rasa server, the action server and the supervisor console, together.
 
 Usage: python -m bot.serve [--port 5005] [--actions-port 5055] [--host localhost] [--console-port 8000]
-All inherit the environment, so SCREENING_DATABASE_URL reaches the actions and the console.
+All inherit the environment, so SCREENING_DATABASE_URL reaches the actions and the console; that
+database is brought to the newest schema revision first, once, before the three open it.
 The Rasa server serves only its channels: Rasa's HTTP API (trackers, events) is not served,
 so nothing on the public port reads or writes a conversation but the channels. The action
 server and the console listen on 127.0.0.1. Ctrl-C stops all three.
@@ -39,6 +40,8 @@ def commands(model: Path, endpoints: Path, args: argparse.Namespace) -> list[lis
 
 def run(args: argparse.Namespace) -> int:
     model = ensure_model()
+    if not upgrade_database():
+        return 1
     with tempfile.TemporaryDirectory() as tmp:
         endpoints = Path(tmp) / "endpoints.yml"
         endpoints.write_text(ENDPOINTS.format(host="localhost", port=args.actions_port))
@@ -60,6 +63,27 @@ def run(args: argparse.Namespace) -> int:
         stop()
         _wait_all(procs)
         return died[0] if died else 0
+
+
+def upgrade_database() -> bool:
+    """Bring the database to the newest schema revision once, before the three processes open it
+    (each would, taking turns on a lock); False after saying why it cannot be."""
+    import sqlalchemy as sa
+    from pydantic import ValidationError
+
+    from campaigns.records.db import get_engine
+    from campaigns.settings import get_settings
+
+    try:
+        get_engine(get_settings().database_url).dispose()
+        return True
+    except ValidationError as exc:
+        print(f"bot.serve: bad settings: {exc}", file=sys.stderr)
+    except sa.exc.ArgumentError:  # its message repeats the URL, and with it any password
+        print("bot.serve: SCREENING_DATABASE_URL is not a valid database URL", file=sys.stderr)
+    except (sa.exc.SQLAlchemyError, OSError) as exc:
+        print(f"bot.serve: cannot open the database: {getattr(exc, 'orig', None) or exc}", file=sys.stderr)
+    return False
 
 
 def environment() -> dict[str, str]:

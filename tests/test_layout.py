@@ -99,7 +99,8 @@ def test_rooms_import_only_the_rooms_below_them(room):
     ("rasa", ("bot",)),
     ("twilio", ("campaigns.carriers", "bot.channels")),
     ("apscheduler", ("campaigns.outreach.scheduler",)),
-], ids=["rasa", "twilio", "apscheduler"])
+    ("alembic", ("campaigns.records.migrations", "campaigns.cli.db")),
+], ids=["rasa", "twilio", "apscheduler", "alembic"])
 def test_libraries_are_imported_only_in_their_rooms(library, rooms):
     wrong = sorted(name for name in MODULES if not name.startswith(rooms)
                    and any(m == library or m.startswith(library + ".") for m in imports(name)))

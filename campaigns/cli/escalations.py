@@ -17,10 +17,10 @@ kind into one case each, and an open abnormal case into the household's open urg
 is deleted: each merged row is resolved with a note and points at the case it joined
 (merged_into), so it leaves the queue. Older open cases get their people in words.
 
-It also upgrades a database written by an earlier version: it adds the escalation columns this
-version needs (raised_count, last_raised_at, people, merged_into) and the unique index that keeps
-one open case per household and kind. Run it once after upgrading, before `screening run`, the
-console or the bot use the database. All of it is one transaction, and it is safe to run again."""
+`screening db upgrade` does this merge for a database written by an earlier version, with the
+escalation columns (raised_count, last_raised_at, people, merged_into) and the unique index that
+keeps one open case per household and kind; so do `screening run`, the console and the bot when
+they start. All of it is one transaction, and it is safe to run again."""
 
 
 def add(commands: Subparsers) -> None:

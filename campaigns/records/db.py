@@ -1,18 +1,30 @@
-"""The database engine: one per URL, SQLite tuned for several processes, tables created on first use."""
+"""The database engine: one per URL, SQLite tuned for several processes, the schema brought to the
+newest revision on first use (migrations/runner.py)."""
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlmodel import SQLModel
 
-from campaigns.records import keys, models, proofs, schema  # noqa: F401  (registers every table on SQLModel.metadata)
+from campaigns.records.migrations import runner
 
 
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> sa.engine.Engine:
-    """One engine per database URL, with the tables created on first use."""
+    """One engine per database URL, its schema brought to the newest revision on first use: an
+    empty database gets every table, an older one its migrations (runner.SchemaError if it cannot)."""
+    engine = make_engine(url)
+    try:
+        runner.upgrade(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def make_engine(url: str) -> sa.engine.Engine:
+    """An engine for `url`, tuned as the processes here need, with the schema left as it is."""
     kwargs: dict = {}
     if url.startswith("sqlite"):
         _make_sqlite_dir(url)
@@ -25,9 +37,6 @@ def get_engine(url: str) -> sa.engine.Engine:
     engine = sa.create_engine(url, future=True, **kwargs)
     if url.startswith("sqlite"):
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-    SQLModel.metadata.create_all(engine)
-    with engine.begin() as connection:  # columns added since a database was made (no migrations yet)
-        schema.upgrade_households(connection)
     return engine
 
 

@@ -91,7 +91,7 @@ class Household(SQLModel, table=True):
     language: str = "en"
     timezone: str = "UTC"
     community: Optional[str] = Field(default=None, index=True)
-    # Added after the first release (records/schema.py adds them to an older database): for field visits.
+    # Added after the first release (migrations/legacy.py adds them to an older database): for field visits.
     address: Optional[str] = None  # where a field worker finds the household, as the list wrote it
     notes: Optional[str] = None  # the office's own notes from the list: directions, a landmark
     walk_in: bool = False  # created by a self-report from an unknown number
@@ -153,7 +153,7 @@ class Escalation(SQLModel, table=True):
     created_at: Optional[datetime] = _ts(nullable=False, default=utcnow)
     acknowledged_at: Optional[datetime] = _ts()
     resolved_at: Optional[datetime] = _ts()
-    # Added after the first release: `screening escalations merge` adds them to an older database.
+    # Added after the first release: migrations/legacy.py adds them to an older database.
     raised_count: int = Field(default=1, sa_column_kwargs={"server_default": sa.text("1")})  # screenings or requests
     last_raised_at: Optional[datetime] = _ts()  # the latest of them; empty on rows written before it
     people: Optional[str] = None  # JSON: each person's latest reading (records/case_people.py)
@@ -359,6 +359,8 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=256)
     active: bool = True
     created_at: Optional[datetime] = _ts(nullable=False, default=utcnow)
+    # The console's language for this user ("zh"); empty: the browser's choice (revision 0002).
+    language: Optional[str] = None
 
 
 class ApiToken(SQLModel, table=True):

@@ -1,9 +1,10 @@
-"""Bringing an older database's tables up to the models: columns added since the first release.
+"""Adding the columns a table lacks, for a database made before migrations.
 
-`create_all` (records/db.py) creates missing tables but never adds a column to a table that exists,
-so a column added later (households.address and notes) is added here, as a nullable column with
-no default: every row already there reads it as empty. Safe to run again, and by two processes
-at once (the loser of the race finds the column there).
+`create_all` creates missing tables but never adds a column to a table that exists, so a database
+made by an older version lacks the columns added since (households.address and notes, the
+escalation case columns). migrations/legacy.py adds them here, before it stamps the baseline:
+each as a nullable column, or with its server default, so every row already there can take it.
+Safe to run again, and by two processes at once (the loser of the race finds the column there).
 """
 from __future__ import annotations
 
@@ -13,15 +14,16 @@ from campaigns.records.models import Household
 
 
 def add_missing_columns(connection: sa.engine.Connection, *, table: sa.Table) -> list[str]:
-    """Add the nullable columns of `table` that the database's table lacks; returns their names.
-    The caller commits."""
+    """Add the columns of `table` that the database's table lacks (nullable ones, or with a server
+    default; a foreign key is kept); returns their names. The caller commits."""
     added = []
     for column in table.columns:
         if column.name in _present(connection, table.name):
             continue
-        if not column.nullable or column.foreign_keys or column.server_default is not None:
+        if not column.nullable and column.server_default is None:
             raise ValueError(f"{table.name}.{column.name} cannot be added to rows already there; migrate by hand")
-        ddl = sa.schema.CreateColumn(column).compile(dialect=connection.dialect)
+        refs = "".join(f" REFERENCES {fk.column.table.name} ({fk.column.name})" for fk in column.foreign_keys)
+        ddl = f"{sa.schema.CreateColumn(column).compile(dialect=connection.dialect)}{refs}"
         if connection.dialect.name == "postgresql":  # waits for a concurrent add, then does nothing
             connection.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {ddl}"))
         else:

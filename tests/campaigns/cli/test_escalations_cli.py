@@ -1,6 +1,6 @@
-"""`screening escalations merge`: an office's older database, with an escalation per person per
-round, upgraded to one open case per household and kind; no row lost, safe to run twice. On SQLite
-and on a real PostgreSQL server."""
+"""An office's older database, with an escalation per person per round, upgraded (`screening db
+upgrade`, as every command does on start) to one open case per household and kind; no row lost;
+`screening escalations merge` finds nothing left to do. On SQLite and on a real PostgreSQL server."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -33,11 +33,13 @@ OLD = [("H1", 0, T0, 38.3, "", "abnormal", "acknowledged"), ("H1", 1, T0, 37.9, 
        ("H2", 0, T0, 38.0, "difficulty_breathing", "urgent", "open"), ("H2", 1, T0, 37.9, "", "abnormal", "open"),
        ("H2", 0, ROUND_2, 38.2, "difficulty_breathing", "urgent", "open"),
        ("H3", 0, T0, 38.4, "", "abnormal", "resolved"), ("H3", 0, ROUND_2, 38.0, "", "abnormal", "open")]
-OUTPUT = ["Added the columns last_raised_at, raised_count, people, merged_into to escalations.",
-          "Merged 8 escalations into 3 cases; each points at its case (merged_into) and left the queue.",
+OUTPUT = ["The database was made before migrations: brought it to the baseline.",
+          "Added the columns escalations.last_raised_at, escalations.raised_count, escalations.people, "
+          "escalations.merged_into.",
+          "Merged 8 open duplicate escalations into 3 cases; each is resolved and points at its case (merged_into).",
           "Wrote the people of 1 older case in words.",
-          "Created the index uq_escalations_open_case: one open case per household and kind.",
-          "4 open cases in the queue."]
+          "Created the index uq_escalations_open_case.",
+          "Upgraded it from revision 0001 (baseline) to 0002 (users.language), the newest."]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -90,6 +92,13 @@ def _fill(connection, old: sa.MetaData) -> None:
         connection.execute(sa.text("SELECT setval('escalations_id_seq', 13)"))
 
 
+def upgrade(capsys) -> list[str]:
+    assert main(["db", "upgrade"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    return out.splitlines()
+
+
 def merge(capsys) -> list[str]:
     assert main(["escalations", "merge"]) == 0
     out, err = capsys.readouterr()
@@ -103,8 +112,8 @@ def snapshot(engine) -> list[tuple]:
                 for e in session.exec(select(Escalation).order_by(Escalation.id))]
 
 
-def test_merge_upgrades_an_old_database_to_one_open_case_per_household_and_kind(old_db, capsys):
-    assert merge(capsys) == OUTPUT
+def test_the_upgrade_brings_an_old_database_to_one_open_case_per_household_and_kind(old_db, capsys):
+    assert upgrade(capsys) == OUTPUT
     engine = get_engine(old_db)
     with Session(engine) as session:
         rows = {e.id: e for e in session.exec(select(Escalation))}
@@ -146,8 +155,8 @@ def test_after_merge_the_case_is_updated_not_texted_again_and_duplicates_refused
             session.commit()
 
 
-def test_merge_help_says_it_upgrades_an_older_database(capsys):
+def test_merge_help_says_the_upgrade_does_it_for_an_older_database(capsys):
     assert main(["escalations", "merge", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
-    assert "upgrades a database written by an earlier version" in text
-    assert "Run it once after upgrading" in text and "safe to run again" in text
+    assert "`screening db upgrade` does this merge for a database written by an earlier version" in text
+    assert "safe to run again" in text
