@@ -109,7 +109,20 @@ def resolve_session(session: Session, *, sender_id: str, metadata: dict[str, Any
     return walk_in, {}
 
 
-def context_values(household: Household, campaign: dict[str, Any]) -> dict[str, Any]:
+def choose_language(household: Household, campaign: dict[str, Any], *, wrote: Optional[str] = None,
+                    before: Optional[str] = None) -> str:
+    """The language a new session speaks, all of it known on the server: a household's own
+    language, else its campaign's. A walk-in's household says nothing (nobody described it), so
+    a walk-in is answered in the language its first message is written in (`wrote`: Chinese
+    characters mean Mandarin), else in the language this conversation had so far (`before`:
+    kept when a chat proves its number), else the default."""
+    own = None if household.walk_in else language_of(household.language)
+    return (own or language_of(campaign.get("language")) or language_of(wrote) or language_of(before)
+            or DEFAULT_LANGUAGE)
+
+
+def context_values(household: Household, campaign: dict[str, Any], *, wrote: Optional[str] = None,
+                   before: Optional[str] = None) -> dict[str, Any]:
     """Slot values describing the household and campaign of a new session."""
     return {
         "household_id": household.id,
@@ -119,8 +132,7 @@ def context_values(household: Household, campaign: dict[str, Any]) -> dict[str, 
         "campaign_id": campaign.get("campaign_id"),
         "emergency_number": campaign.get("emergency_number") or settings().emergency_number,
         "screening_rules": campaign.get("screening_rules"),
-        # The household's own language first, then the campaign's; the server sets it, never a client.
-        "language": language_of(household.language) or language_of(campaign.get("language")) or DEFAULT_LANGUAGE,
+        "language": choose_language(household, campaign, wrote=wrote, before=before),
     }
 
 

@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import flow, phrasing, questions
-from bot.actions import context
+from bot.actions import context, language
 from bot.actions.recording import record_screening
 from bot.assessment import Ending, PersonResult
 
@@ -50,6 +50,8 @@ class ValidateScreeningForm(Action):
         if question is None and tracker.get_slot("screening") is None and answers_this_turn(tracker):
             state = _opening(tracker, state)  # the first message, used where it answers a question
         elif question in flow.QUESTIONS and answers_this_turn(tracker):
+            if language.asked_for(tracker) is not None:
+                return []  # it answers nothing: the switch runs, then this question is asked again
             message = tracker.latest_message or {}
             text = message.get("text") or ""
             read, understood = flow.read_answer(state, question, text, now=context.now(tracker),
@@ -74,9 +76,15 @@ def _opening(tracker: Tracker, state: dict) -> dict:
 
 
 def greeted(tracker: Tracker) -> bool:
-    """Whether this conversation has been greeted: the bot never greets twice."""
-    return any(e.get("event") == "bot" and (e.get("metadata") or {}).get("utter_action") == "utter_ask_good_time"
-               for e in tracker.events)
+    """Whether this session has been greeted, in its language: the bot never greets twice, but
+    greets again in full after the resident asked for another language. (An action sees the
+    events of the current session only, so a new session is greeted in full.)"""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == "utter_ask_good_time":
+            return True
+        if event.get("event") == "action" and event.get("name") == language.ACTION:
+            return False
+    return False
 
 
 class AskQuestion(Action, abc.ABC):
@@ -96,6 +104,8 @@ class AskQuestion(Action, abc.ABC):
         resume = self.question == "good_time" and greeted(tracker)  # after an interruption, or a new screening
         response = questions.response_for(self.question, reask=again, implausible=reask.get("why") == "implausible",
                                           resume=resume)
+        if language.switched_this_turn(tracker):
+            dispatcher.utter_message(response="utter_language_switched")
         dispatcher.utter_message(response=response, **prompt_values(tracker, state, self.question))
         return []
 

@@ -1,4 +1,4 @@
-"""Session start: find the household behind the conversation before the first answer."""
+"""Session start: find the household behind the conversation, and its language, before the first answer."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,10 +8,11 @@ from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import context
+from bot.understanding import WRITTEN_IN
 
 
 class ActionSessionStart(Action):
-    """Starts a session with the household, campaign and emergency number as slots."""
+    """Starts a session with the household, campaign, emergency number and language as slots."""
 
     def name(self) -> str:
         return "action_session_start"
@@ -23,9 +24,24 @@ class ActionSessionStart(Action):
                     **((tracker.latest_message or {}).get("metadata") or {})}
         with context.db_session() as session:
             household, campaign = context.resolve_session(session, sender_id=tracker.sender_id, metadata=metadata)
-            values = context.context_values(household, campaign)
+            values = context.context_values(household, campaign, wrote=opening_metadata(tracker).get(WRITTEN_IN),
+                                            before=tracker.get_slot("language"))
             session.commit()
         events = [SessionStarted(), SlotSet("session_started_metadata", metadata)]
         events += [SlotSet(name, value) for name, value in values.items()]
         events.append(ActionExecuted("action_listen"))
         return events
+
+
+def opening_metadata(tracker: Tracker) -> dict[str, Any]:
+    """The metadata of the message that starts this session. A restart our channel asked for
+    ("/session_start") is the tracker's last user event, with nothing after it but its
+    featurization; a conversation's first message, or the first after the last session expired,
+    is not logged yet, and Rasa put its metadata in the `session_started_metadata` slot (the
+    latest message is then the last session's)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return event.get("metadata") or {}
+        if event.get("event") != "user_featurization":
+            break
+    return tracker.get_slot("session_started_metadata") or {}

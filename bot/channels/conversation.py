@@ -1,5 +1,6 @@
-"""Driving the bot from a channel: one resident message in, the replies and the open question out;
-closing a conversation the resident left; the question asked last."""
+"""Driving the bot from a channel: one resident message in (with the language it is written in),
+the replies and the open question out; closing a conversation the resident left; the question
+asked last."""
 from __future__ import annotations
 
 import asyncio
@@ -13,6 +14,7 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted
 
 from bot.questions import is_question, question_of
+from bot.understanding import WRITTEN_IN, language_written
 
 log = logging.getLogger(__name__)
 HANG_UP_ACTION = "action_hang_up"
@@ -60,7 +62,10 @@ async def converse(agent: Agent, *, channel: str, conversation_id: str, text: st
     circuit breaker still gets a way forward, and leaves the conversation listening, so the
     next message works; the same text is never sent twice in one reply."""
     collector = ReplyCollector(channel)
-    message = UserMessage(text, collector, conversation_id, input_channel=channel, metadata=metadata or {})
+    # What the message is written in, worked out here from its text, chooses a walk-in's
+    # language at session start; whatever a caller put under the same key is replaced.
+    metadata = {**(metadata or {}), WRITTEN_IN: language_written(text)}
+    message = UserMessage(text, collector, conversation_id, input_channel=channel, metadata=metadata)
     if agent.processor is not None:
         agent.processor.on_circuit_break = _jammed  # tells the collector, at no cost per turn
     try:

@@ -121,3 +121,28 @@ def test_a_mandarin_household_is_read_in_mandarin_to_the_end(resident, db):
     [row] = r.rows()
     assert (row.temperature_c, row.symptoms, row.temperature_said, row.abnormal) == (
         38.6, "cough;sore_throat", "三十八度六", True)
+
+
+@pytest.mark.parametrize("walk_in, own, campaign, wrote, before, chosen", [
+    (False, "zh", "en", "en", "en", "zh"),  # a listed household's own language, whatever it writes
+    (False, "en", None, "zh", None, "en"),
+    (False, "vi", "zh", "en", None, "zh"),  # one the bot does not speak: the campaign's
+    (False, "vi", None, "zh", None, "zh"),  # ...or, with no campaign, what the resident wrote in
+    (True, "en", None, "zh", "en", "zh"),  # a walk-in's household says nothing: its first message does
+    (True, "en", None, None, "zh", "zh"),  # no letters to go by: the conversation's language so far
+    (True, "en", None, None, None, "en"),
+])
+def test_a_sessions_language_is_chosen_on_the_server(walk_in, own, campaign, wrote, before, chosen):
+    from bot.actions.context import choose_language
+    from campaigns.records.models import Household
+
+    household = Household(id="H-1", walk_in=walk_in, language=own)
+    assert choose_language(household, {"language": campaign}, wrote=wrote, before=before) == chosen
+
+
+@pytest.mark.parametrize("name", ["utter_language_switched", "utter_languages_offered"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_switch_replies_fit_one_text_and_are_said_in_the_language_switched_to(name, lang):
+    rendered = NLG.generate_from_slots(name, {"language": lang}, "sms")["text"]
+    assert fits_one_segment(rendered), (len(rendered), rendered)
+    assert bool(re.search(r"[\u4e00-\u9fff]", rendered)) == (lang == "zh")
