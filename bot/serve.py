@@ -3,6 +3,9 @@
 Usage: python -m bot.serve [--port 5005] [--actions-port 5055] [--host localhost] [--console-port 8000]
 All inherit the environment, so SCREENING_DATABASE_URL reaches the actions and the console; that
 database is brought to the newest schema revision first, once, before the three open it.
+Conversations (Rasa's trackers) live in that database too, in Rasa's `events` table, so a
+restarted server carries on where it stopped. With SCREENING_REDIS_URL set, conversations are
+locked in Redis and the Rasa server runs one Sanic worker per core (SANIC_WORKERS overrides).
 The Rasa server serves only its channels: Rasa's HTTP API (trackers, events) is not served,
 so nothing on the public port reads or writes a conversation but the channels. The action
 server and the console listen on 127.0.0.1. Ctrl-C stops all three.
@@ -19,9 +22,6 @@ from pathlib import Path
 
 from bot.model import ROOT, ensure_model
 
-ENDPOINTS = """action_endpoint:
-  url: "http://{host}:{port}/webhook"
-"""
 
 
 MAX_REQUEST_BYTES = 65_536  # any body past this gets 413 before it is read: no route needs more
@@ -42,11 +42,15 @@ def run(args: argparse.Namespace) -> int:
     model = ensure_model()
     if not upgrade_database():
         return 1
-    with tempfile.TemporaryDirectory() as tmp:
+    endpoints_text = endpoints_for(args)
+    if endpoints_text is None:
+        return 1
+    with tempfile.TemporaryDirectory() as tmp:  # private (0700): the file holds the passwords
         endpoints = Path(tmp) / "endpoints.yml"
-        endpoints.write_text(ENDPOINTS.format(host="localhost", port=args.actions_port))
+        endpoints.write_text(endpoints_text)
         env = environment()
-        procs = [subprocess.Popen(cmd, cwd=ROOT, env=env) for cmd in commands(model, endpoints, args)]
+        envs = [env, {**env, "SANIC_WORKERS": rasa_workers()}, env]
+        procs = [subprocess.Popen(cmd, cwd=ROOT, env=e) for cmd, e in zip(commands(model, endpoints, args), envs)]
         print(f"Rasa server on http://{args.host}:{args.port}, actions on :{args.actions_port}, console on "
               f"http://127.0.0.1:{args.console_port}; Ctrl-C stops all three", flush=True)
         stop = lambda *_: [p.send_signal(signal.SIGINT) for p in procs if p.poll() is None]  # noqa: E731
@@ -84,6 +88,28 @@ def upgrade_database() -> bool:
     except (sa.exc.SQLAlchemyError, OSError) as exc:
         print(f"bot.serve: cannot open the database: {getattr(exc, 'orig', None) or exc}", file=sys.stderr)
     return False
+
+
+def endpoints_for(args: argparse.Namespace) -> str | None:
+    """The Rasa server's endpoints.yml text, from the settings; None after saying why it cannot be."""
+    from bot.endpoints import EndpointsError, endpoints_yaml
+    from campaigns.settings import get_settings
+
+    try:
+        return endpoints_yaml(get_settings(), actions_url=f"http://localhost:{args.actions_port}/webhook")
+    except EndpointsError as exc:
+        print(f"bot.serve: {exc}", file=sys.stderr)
+        return None
+
+
+def rasa_workers() -> str:
+    """SANIC_WORKERS for the Rasa server: as set, else one per core with Redis, else one."""
+    from bot.endpoints import workers
+    from campaigns.settings import get_settings
+
+    redis_url = get_settings().redis_url
+    return os.environ.get("SANIC_WORKERS") or str(workers(redis_url and redis_url.get_secret_value(),
+                                                          os.cpu_count() or 1))
 
 
 def environment() -> dict[str, str]:

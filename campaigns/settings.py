@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     chat_messages_per_minute_per_address: float = 120
     # Twilio's REST API; only tests and staging point it elsewhere (a local emulator).
     twilio_api_url: str = "https://api.twilio.com"
+    # Conversations (Rasa's `events` rows, by sender) whose newest event is older than this are
+    # deleted by the dispatcher's housekeeping. The screenings they produced are kept.
+    conversation_retention_days: int = 30
+    # Redis for the Rasa server's lock store (redis://[:password@]host[:port][/db]). When set,
+    # the Rasa server runs one Sanic worker per core and replicas may share the database;
+    # unset, one worker locks conversations in memory. A SecretStr: it may hold a password.
+    redis_url: Optional[SecretStr] = None
 
     class Config:
         env_prefix = "SCREENING_"
@@ -64,6 +71,20 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"{value!r} is not an http(s) URL")
         return value.rstrip("/")
+
+    @validator("conversation_retention_days")
+    def _positive_days(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be at least 1 day")
+        return value
+
+    @validator("redis_url")
+    def _redis_url(cls, value: Optional[SecretStr]) -> Optional[SecretStr]:
+        if value is None or not value.get_secret_value():
+            return None  # set but empty: no Redis
+        if not value.get_secret_value().startswith(("redis://", "rediss://")):
+            raise ValueError("is not a redis:// URL")  # the value itself may hold a password
+        return value
 
     @validator("secret_key")
     def _no_default_secret_in_production(cls, value: str, values: dict) -> str:

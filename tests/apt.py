@@ -1,4 +1,4 @@
-"""Installing a Debian package the tests need (PostgreSQL, Chromium) on a clean CI machine."""
+"""Installing a Debian package the tests need (PostgreSQL, Redis, Chromium and its fonts) on a clean CI machine."""
 from __future__ import annotations
 
 import os
@@ -7,6 +7,10 @@ import subprocess
 from typing import Optional
 
 APT_TIMEOUT = 900  # seconds for one apt-get run: a clean machine downloads a few hundred MB at most
+# The browser tests' packages, with the file that shows each is there: Chromium, its WebDriver, and
+# Noto CJK, so that Chinese (Japanese, Korean) names render as text, not as empty boxes.
+BROWSER_PACKAGES = {"chromium": "/usr/bin/chromium", "chromium-driver": "/usr/bin/chromedriver",
+                    "fonts-noto-cjk": "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"}
 
 
 class AptError(Exception):

@@ -34,16 +34,18 @@ class LiveServer:
     log: Path
 
 
-def start(tmp: Path, *, startup_seconds: float = 180) -> LiveServer:
+def start(tmp: Path, *, startup_seconds: float = 180, database_url: str | None = None,
+          extra_env: dict[str, str] | None = None, log_name: str = "serve.log") -> LiveServer:
+    """`python -m bot.serve` on free ports; on its own SQLite file in `tmp` unless `database_url` is given."""
     port, actions_port, console_port = free_port(), free_port(), free_port()
     url = f"http://127.0.0.1:{port}"
-    database_url = f"sqlite:///{tmp}/live.db"
+    database_url = database_url or f"sqlite:///{tmp}/live.db"
     env = {**os.environ, "SCREENING_DATABASE_URL": database_url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
            "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "SCREENING_PUBLIC_URL": url,
            "SCREENING_BOT_TOKEN": BOT_TOKEN,
            # Every test talks from 127.0.0.1: only the per-sender limit is tried live.
-           "SCREENING_CHAT_MESSAGES_PER_MINUTE_PER_ADDRESS": "100000"}
-    log = tmp / "serve.log"
+           "SCREENING_CHAT_MESSAGES_PER_MINUTE_PER_ADDRESS": "100000", **(extra_env or {})}
+    log = tmp / log_name
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot.serve", "--host", "127.0.0.1", "--port", str(port),

@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from campaigns.records import attempts as data
+from campaigns.records.conversations import Retention
+from campaigns.settings import get_settings
 from campaigns.outreach import lifecycle, planner, schedule, unreachable
 from campaigns.outreach.campaign_file import CampaignSpec, spec_from_json
 from campaigns.carriers.base import (
@@ -66,6 +68,7 @@ class Dispatcher:
         self.outcomes = Outcomes(engine, clock=clock, worker=self.worker, workers=self.workers,
                                  counters=self.counters, spec_of=self._spec, carrier=lambda: self.carrier)
         self.carrier = carrier(self)
+        self.retention = Retention(engine, days=get_settings().conversation_retention_days)
         self._specs: dict[str, tuple[datetime, CampaignSpec]] = {}
         self._pacers: dict[tuple[str, str], Pacer] = {}  # by (campaign, calls | texts)
         self._waiting: dict[str, int] = defaultdict(int)  # placed on the grid, not started yet
@@ -81,13 +84,15 @@ class Dispatcher:
         await self.dispatch()
 
     async def housekeeping(self) -> None:
-        """Take back dead dispatchers' work, plan rounds that are near, escalate unreachable days."""
+        """Take back dead dispatchers' work, plan rounds that are near, escalate unreachable days,
+        delete conversations past their retention (hourly)."""
         now = self.clock.now()
         self._planned_at = now
         self.workers.beat(now)
         await self.outcomes.recover(now)
         await self.outcomes.expire_overdue(now)
         self.plan(self.running(), now)
+        await self.retention.run()
 
     async def dispatch(self) -> None:
         """Claim what is due for each running campaign and hand it to the pacer."""
