@@ -1,6 +1,6 @@
-"""Headless Chromium for end-to-end tests and screenshots: Debian's chromium and chromedriver
-(installed by the test set-up when missing), driven over the W3C WebDriver protocol with the
-standard library, so no browser-automation package is needed."""
+"""Headless Chromium for end-to-end tests and screenshots: Debian's chromium, chromedriver and the
+Noto CJK fonts (installed by the test set-up when missing), driven over the W3C WebDriver protocol
+with the standard library, so no browser-automation package is needed."""
 from __future__ import annotations
 
 import base64
@@ -25,9 +25,10 @@ class BrowserError(Exception):
 
 
 def ensure_installed() -> None:
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+    missing = [package for package, path in apt.BROWSER_PACKAGES.items() if not Path(path).exists()]
+    if missing:
         try:
-            apt.install("chromium", "chromium-driver")
+            apt.install(*missing)
         except apt.AptError as error:
             raise BrowserError(str(error)) from None
 
@@ -102,6 +103,21 @@ class Browser:
     @property
     def url(self) -> str:
         return self._call("GET", self._s("/url"))
+
+    def cdp(self, command: str, **params: Any) -> Any:
+        """A Chrome DevTools Protocol command in this session (chromedriver passes it on)."""
+        return self._call("POST", self._s("/goog/cdp/execute"), {"cmd": command, "params": params})
+
+    def fonts_of(self, css: str) -> dict[str, int]:
+        """The fonts the browser drew an element's text with, and how many glyphs each: what a reader sees."""
+        self.cdp("DOM.enable")
+        self.cdp("CSS.enable")
+        root = self.cdp("DOM.getDocument")["root"]["nodeId"]
+        node = self.cdp("DOM.querySelector", nodeId=root, selector=css)["nodeId"]
+        if not node:
+            raise BrowserError(f"no element {css}")
+        fonts = self.cdp("CSS.getPlatformFontsForNode", nodeId=node)["fonts"]
+        return {font["familyName"]: font["glyphCount"] for font in fonts}
 
     def run(self, script: str, *args: Any) -> Any:
         return self._call("POST", self._s("/execute/sync"), {"script": script, "args": list(args)})

@@ -1,4 +1,5 @@
-"""`screening export`: screening results to CSV."""
+"""`screening export`: screening results to CSV (UTF-8 with a byte-order mark, so Excel reads every
+script; `--no-bom` for a plain UTF-8 file)."""
 from __future__ import annotations
 
 import argparse
@@ -29,6 +30,9 @@ def add(commands: Subparsers) -> None:
     parser.add_argument("--since", type=_since, metavar="DATE",
                         help="only screenings finished at or after DATE (YYYY-MM-DD, UTC, or ISO datetime)")
     parser.add_argument("--abnormal-only", action="store_true", help="only people judged abnormal")
+    parser.add_argument("--no-bom", dest="bom", action="store_false",
+                        help="no byte-order mark at the start (by default there is one, so that Excel reads the "
+                             "file as UTF-8 and shows names in any script)")
     parser.set_defaults(handler=run)
 
 
@@ -40,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         with Session(db) as session:
             count = export.export_to_path(
                 session, path=args.out, campaign_id=args.campaign,
-                since=args.since, abnormal_only=args.abnormal_only,
+                since=args.since, abnormal_only=args.abnormal_only, bom=args.bom,
             )
     except OSError as exc:
         return fail(f"cannot write {args.out}: {exc.strerror or exc}")

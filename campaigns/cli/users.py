@@ -1,5 +1,6 @@
-"""`screening users add|list|disable|enable|password|unlock|token|tokens`: the staff who sign in to
-the console, and their API tokens. Every change is in the audit log, as made on the command line."""
+"""`screening users add|list|disable|enable|password|unlock|language|token|tokens`: the staff who sign
+in to the console, their console language, and their API tokens. Every change is in the audit log, as
+made on the command line."""
 from __future__ import annotations
 
 import argparse
@@ -12,11 +13,13 @@ from typing import Callable, Iterator, Optional
 from sqlmodel import Session
 
 from campaigns.cli.common import Subparsers, engine, fail, plural
-from campaigns.console import lockout, tokens, users
+from campaigns.console import i18n, lockout, tokens, users
 from campaigns.console.audit import COMMAND_LINE, record_as
 from campaigns.records.models import Role, User, utcnow
 
 ROLES_HELP = "viewer: reads; operator: also works escalations and exports; supervisor: also the audit log and users"
+LANGUAGE_HELP = (f"the console's language for this user: {', '.join(i18n.languages())}, or {i18n.AUTO} (the default) "
+                 "for the language the browser asks for")
 
 
 class _Failed(Exception):
@@ -31,8 +34,10 @@ def add(commands: Subparsers) -> None:
     adding.add_argument("name", help="letters of any script, digits, '.', '-', '_'")
     adding.add_argument("--role", required=True, choices=[r.value for r in Role], help=ROLES_HELP)
     adding.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    adding.add_argument("--language", default=i18n.AUTO, type=_language, metavar="LANG", help=LANGUAGE_HELP)
     adding.set_defaults(handler=add_user)
-    actions.add_parser("list", help="list users, roles and whether each is active").set_defaults(handler=list_users)
+    actions.add_parser("list", help="list users: name, role, active or disabled, console language"
+                       ).set_defaults(handler=list_users)
     for name, handler, text in (("disable", disable, "disable a user: their sessions end, their tokens are refused"),
                                 ("enable", enable, "enable a disabled user again"),
                                 ("unlock", unlock, "lift the lockout after too many wrong passwords")):
@@ -44,6 +49,10 @@ def add(commands: Subparsers) -> None:
     password.add_argument("name")
     password.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     password.set_defaults(handler=change_password)
+    language = actions.add_parser("language", help="set a user's console language, or auto for the browser's")
+    language.add_argument("name")
+    language.add_argument("language", type=_language, metavar="LANG", help=LANGUAGE_HELP)
+    language.set_defaults(handler=set_language)
     _add_token_commands(actions)
 
 
@@ -68,14 +77,16 @@ def add_user(args: argparse.Namespace) -> int:
         return fail("the two passwords differ; nothing was changed")
 
     def change(session: Session) -> str:
-        user = users.add_user(session, name=args.name, role=args.role, password=password, by=COMMAND_LINE)
-        return f"Added {user.name} ({user.role})."
+        user = users.add_user(session, name=args.name, role=args.role, password=password, by=COMMAND_LINE,
+                              language=args.language)
+        return f"Added {user.name} ({user.role}{', console in ' + user.language if user.language else ''})."
 
     return _run(change)
 
 
 def list_users(args: argparse.Namespace) -> int:
-    return _run(lambda session: "\n".join(f"{user.name}\t{user.role}\t{'active' if user.active else 'disabled'}"
+    return _run(lambda session: "\n".join(f"{user.name}\t{user.role}\t{'active' if user.active else 'disabled'}\t"
+                                          f"{user.language or i18n.AUTO}"
                                           for user in users.list_users(session)) or None)
 
 
@@ -114,6 +125,16 @@ def change_password(args: argparse.Namespace) -> int:
     def change(session: Session, user: User) -> str:
         users.set_password(session, user=user, password=password, by=COMMAND_LINE)
         return f"Changed the password of {user.name}; their sessions ended."
+
+    return _on_user(args.name, change)
+
+
+def set_language(args: argparse.Namespace) -> int:
+    def change(session: Session, user: User) -> str:
+        done = users.set_language(session, user=user, language=args.language, by=COMMAND_LINE)
+        if user.language:
+            return f"The console of {user.name} is {'now' if done else 'already'} in {user.language}."
+        return f"The console of {user.name} {'now follows' if done else 'already followed'} the browser's language."
 
     return _on_user(args.name, change)
 
@@ -185,6 +206,14 @@ def _session() -> Iterator[Session]:
             session.rollback()
             raise _Failed(str(error)) from None
         session.commit()
+
+
+def _language(text: str) -> str:
+    """A console language or auto, checked before a password is asked for."""
+    try:
+        return i18n.check_language(text) or i18n.AUTO
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _when(moment: datetime) -> str:

@@ -10,11 +10,13 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from campaigns.console import keys, login_sessions
-from campaigns.console.deps import LoginRequired, refuse_nul
+from campaigns.console import i18n, keys, login_sessions
+from campaigns.console.i18n import N_
+from campaigns.console.deps import LoginRequired, recall_language, refuse_nul
 from campaigns.console.rendering import render
 from campaigns.records.db import get_engine
 from campaigns.settings import Settings, get_settings
@@ -32,6 +34,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
                        same_site="lax", https_only=settings.environment == "production")
     app.state.engine = engine
     app.state.settings = settings
+    for language in i18n.languages():  # read once now: a broken catalogue stops the start, not a page
+        i18n.translations(language)
     _handlers(app)
     from campaigns.console import pages_audit, pages_auth, pages_campaigns, pages_escalations, pages_households, \
         pages_lists, pages_reports, pages_results, pages_users
@@ -58,13 +62,21 @@ def _handlers(app: FastAPI) -> None:
     async def http_error(request: Request, error: HTTPException):
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": error.detail}, status_code=error.status_code)
-        return render(request, "error.html", status_code=error.status_code, message=error.detail,
-                      code=error.status_code)
+        await run_in_threadpool(recall_language, request)
+        return render(request, "error.html", status_code=error.status_code, code=error.status_code,
+                      message=_ROUTING.get((error.status_code, str(error.detail)), error.detail))
 
     @app.exception_handler(RequestValidationError)  # a parameter of the wrong type or out of range
     async def invalid(request: Request, error: RequestValidationError):
         if request.url.path.startswith("/api/"):
             return await request_validation_exception_handler(request, error)
-        message = "; ".join(f"{'.'.join(str(part) for part in problem['loc'][1:])}: {problem['msg']}"
-                            for problem in error.errors())
+        problems = "; ".join(f"{'.'.join(str(part) for part in problem['loc'][1:])}: {problem['msg']}"
+                             for problem in error.errors())
+        # pydantic's own words stay English; the sentence around them is the reader's.
+        message = problems if i18n.request_language(request) == i18n.DEFAULT else \
+            N_("Some of what was sent cannot be used: %(problems)s", problems=problems)
         return render(request, "error.html", status_code=422, message=message, code=422)
+
+
+# Routing's own answers (Starlette's words), for a page in the reader's language.
+_ROUTING = {(404, "Not Found"): N_("Not Found"), (405, "Method Not Allowed"): N_("Method Not Allowed")}

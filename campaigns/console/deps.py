@@ -8,6 +8,7 @@ from fastapi import Depends, HTTPException, Request
 from sqlmodel import Session
 
 from campaigns.console import login_sessions, security, tokens
+from campaigns.console.i18n import N_
 from campaigns.records.models import ROLE_RANK, Role, User, utcnow
 
 SESSION_ID = "sid"  # the key of the sign-in session's id in the cookie
@@ -28,6 +29,7 @@ def current_user(request: Request, session: Session = Depends(get_session)) -> U
     if user is None or not user.active:
         raise LoginRequired()
     request.state.user = user
+    request.state.user_language = user.language  # read now: pages may outlive the session
     return user
 
 
@@ -35,7 +37,8 @@ def require(role: Role) -> Callable[..., User]:
     """A dependency: the signed-in user, if their role is at least `role`; else 403."""
     def dependency(user: User = Depends(current_user)) -> User:
         if ROLE_RANK.get(user.role, 0) < ROLE_RANK[role.value]:
-            raise HTTPException(status_code=403, detail=f"this needs the {role.value} role; you are {user.role}")
+            raise HTTPException(status_code=403, detail=N_("this needs the %(role)s role; you are %(yours)s",
+                                                           role=role.value, yours=user.role))
         return user
 
     return dependency
@@ -59,7 +62,7 @@ async def check_csrf(request: Request) -> None:
         given = (await request.form()).get("csrf_token")
     expected = request.session.get("csrf")
     if not (isinstance(given, str) and isinstance(expected, str) and security.same_token(given, expected)):
-        raise HTTPException(status_code=403, detail="the form has expired or did not come from this site: reload")
+        raise HTTPException(status_code=403, detail=N_("the form has expired or did not come from this site: reload"))
 
 
 async def refuse_nul(request: Request) -> None:
@@ -70,7 +73,17 @@ async def refuse_nul(request: Request) -> None:
         form = await request.form()
         texts += [text for item in form.multi_items() for text in item if isinstance(text, str)]
     if any("\x00" in text for text in texts):
-        raise HTTPException(status_code=400, detail="a request may not contain a NUL character")
+        raise HTTPException(status_code=400, detail=N_("a request may not contain a NUL character"))
+
+
+def recall_language(request: Request) -> None:
+    """For a page no route answered (a 404 or 405): the signed-in user's own language, if the cookie
+    names a live session, so the error page is in it. Blocking: call it off the event loop."""
+    if hasattr(request.state, "user_language") or not session_id(request):
+        return
+    with Session(request.app.state.engine) as session:
+        user = _by_cookie(request, session)
+        request.state.user_language = user.language if user is not None and user.active else None
 
 
 def session_id(request: Request) -> Optional[str]:

@@ -19,6 +19,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
 from sqlmodel import Session
 
+from campaigns.console.i18n import N_
 from campaigns.records import export
 from campaigns.records.models import Campaign, Channel, Household, Outcome, Screening
 
@@ -85,7 +86,8 @@ def parse_filters(params: Mapping[str, Optional[str]], *, zone: str) -> ResultFi
         zone=zone,
     )
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        raise ValueError(f"'from' ({filters.date_from}) is after 'to' ({filters.date_to})")
+        raise ValueError(N_("'from' (%(first)s) is after 'to' (%(last)s)", first=filters.date_from.isoformat(),
+                            last=filters.date_to.isoformat()))
     return filters
 
 
@@ -153,9 +155,13 @@ def list_choices(session: Session) -> dict[str, list[str]]:
     return {"campaigns": list(campaigns), "communities": list(communities)}
 
 
-def stream_csv(session: Session, *, filters: ResultFilters, batch_rows: int = BATCH_ROWS) -> Iterator[bytes]:
-    """The CSV of `screening export` for these filters, as UTF-8 chunks of `batch_rows` lines."""
+def stream_csv(session: Session, *, filters: ResultFilters, batch_rows: int = BATCH_ROWS,
+               bom: bool = True) -> Iterator[bytes]:
+    """The CSV of `screening export` for these filters, as UTF-8 chunks of `batch_rows` lines; with
+    `screening export`'s byte-order mark unless `bom` is False (as `--no-bom`)."""
     buffer = io.StringIO()
+    if bom:
+        buffer.write(export.BOM)
     writer = csv.writer(buffer)
     writer.writerow(export.EXPORT_HEADER)
     pending = 0
@@ -205,7 +211,7 @@ def decode_cursor(text: str) -> tuple[datetime, int]:
         stamp, id_ = text.rsplit("_", 1)
         return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc), int(id_)
     except ValueError:
-        raise ValueError("this page link is broken; start again from the first page") from None
+        raise ValueError(N_("this page link is broken; start again from the first page")) from None
 
 
 def _export_rows(session: Session, filters: ResultFilters, batch_rows: int):
@@ -261,17 +267,18 @@ def _day(text: str, name: str) -> Optional[date]:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{name!r} must be a date like 2024-03-31, not {text!r}") from None
+        raise ValueError(N_("%(name)r must be a date like 2024-03-31, not %(text)r", name=name, text=text)) from None
 
 
 def _switch(text: str, name: str) -> bool:
     if text.lower() in _TRUE + _FALSE:
         return text.lower() in _TRUE
-    raise ValueError(f"{name!r} must be 1 or 0, not {text!r}")
+    raise ValueError(N_("%(name)r must be 1 or 0, not %(text)r", name=name, text=text))
 
 
 def _choice(text: str, name: str, kind) -> Optional[str]:
     known = [member.value for member in kind]
     if text and text not in known:
-        raise ValueError(f"unknown {name} {text!r}; use one of: {', '.join(known)}")
+        raise ValueError(N_("unknown %(name)s %(text)r; use one of: %(known)s", name=name, text=text,
+                            known=", ".join(known)))
     return text or None

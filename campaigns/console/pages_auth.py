@@ -1,12 +1,13 @@
-"""Signing in and out. A sign-in is counted against the lockout before its password is checked,
-and starts a session kept on the server; signing out ends it there."""
+"""Signing in and out, and one's own console language. A sign-in is counted against the lockout
+before its password is checked, and starts a session kept on the server; signing out ends it there."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
-from campaigns.console import audit, lockout, login_sessions, users
+from campaigns.console import audit, i18n, lockout, login_sessions, users
+from campaigns.console.i18n import N_
 from campaigns.console.deps import SESSION_ID, check_csrf, current_user, get_session, session_id
 from campaigns.console.rendering import flash, render
 from campaigns.records.models import User, utcnow
@@ -27,14 +28,15 @@ def login(request: Request, name: str = Form(...), password: str = Form(...), ne
     if not lockout.claim_attempt(session, name=name, now=utcnow()):
         minutes = int(lockout.LOCKOUT.total_seconds() // 60)
         return render(request, "login.html", status_code=429, next=_local(next), name=name,
-                      error=f"Too many wrong passwords for {name}: wait {minutes} minutes.")
+                      error=N_("Too many wrong passwords for %(name)s: wait %(minutes)s minutes.", name=name,
+                               minutes=minutes))
     user = users.authenticate(session, name=name, password=password)
     if user is None:
         lockout.record_failure(session, name=name, now=utcnow())
         audit.record_as(session, name=name, action=FAILED, target="console")
         session.commit()
         return render(request, "login.html", status_code=401, next=_local(next), name=name,
-                      error="Wrong name or password.")
+                      error=N_("Wrong name or password."))
     lockout.record_success(session, name=name)
     _start_session(request, session, user)
     return RedirectResponse(_local(next), status_code=303)
@@ -48,8 +50,23 @@ def logout(request: Request, user: User = Depends(current_user), session: Sessio
     audit.record(session, user=user, action="logout")
     session.commit()
     request.session.clear()
-    flash(request, "You are signed out.")
+    flash(request, N_("You are signed out."))
     return RedirectResponse("/login", status_code=303)
+
+
+@router.post("/account/language", dependencies=[Depends(check_csrf)])
+def set_language(request: Request, language: str = Form(...), next: str = Form("/"),
+                 user: User = Depends(current_user), session: Session = Depends(get_session)):
+    """The signed-in user's own console language, or "auto" for the browser's; any role, for oneself."""
+    try:
+        users.set_language(session, user=user, language=language, by=user.name)
+    except users.UserError as error:
+        raise HTTPException(status_code=400, detail=i18n.message_of(error)) from None
+    session.commit()
+    request.state.user_language = user.language  # the message below is in the language just chosen
+    flash(request, N_("The console is now in %(language)s.", language=i18n.display_name(user.language))
+          if user.language else N_("The console now follows the browser's language."))
+    return RedirectResponse(_local(next), status_code=303)
 
 
 @router.get("/")

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from campaigns.console import charts, progress
+from campaigns.console import charts, i18n, progress, words
+from campaigns.console.i18n import N_
 from campaigns.console.rendering import render
 from campaigns.console.deps import current_user, get_session
 from campaigns.records import local_times
@@ -52,12 +53,16 @@ def campaigns_page(request: Request, campaign: Optional[str] = None, user: User 
     timeline = progress.screening_timeline(session, campaign_id=campaign, office=local_times.zone(office))
     rates = progress.abnormal_by_community(session, campaign_id=campaign)
     shown = rates[:MAX_COMMUNITIES]
+    tr = i18n.for_request(request)
+    per = tr.gettext("Screenings per hour (%(zone)s)") if timeline.unit == "hour" else \
+        tr.gettext("Screenings per day (%(zone)s)")
     return render(
         request, "campaigns.html", campaigns=found, selected=campaign, names=progress.campaign_ids(session),
         timeline=timeline, rates=rates,
-        timeline_chart=charts.bar_chart(timeline.points, title=f"Screenings per {timeline.unit} ({office})"),
-        rate_chart=charts.rate_chart([(r.community, r.abnormal, r.screened) for r in shown],
-                                     title="Abnormal share of people screened, per community"),
+        timeline_chart=charts.bar_chart(timeline.points, title=per % {"zone": office}, translations=tr),
+        rate_chart=charts.rate_chart([(words.community(tr, r.community), r.abnormal, r.screened) for r in shown],
+                                     title=tr.gettext("Abnormal share of people screened, per community"),
+                                     translations=tr),
         communities_hidden=len(rates) - len(shown))
 
 
@@ -70,7 +75,7 @@ def campaigns_api(campaign: Optional[str] = Query(None, description="only this c
 def _campaigns(session: Session, campaign_id: Optional[str]) -> list[progress.CampaignProgress]:
     found = progress.campaigns_progress(session, campaign_id=campaign_id)
     if campaign_id is not None and not found:
-        raise HTTPException(status_code=404, detail=f"no campaign named {campaign_id!r}")
+        raise HTTPException(status_code=404, detail=N_("no campaign named %(id)r", id=campaign_id))
     return found
 
 

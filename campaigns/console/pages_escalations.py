@@ -12,9 +12,10 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from campaigns.console import audit, queue
-from campaigns.console.rendering import TEMPLATES, flash, render
-from campaigns.console.deps import check_csrf, csrf_token, current_user, get_session, require
+from campaigns.console import audit, i18n, queue
+from campaigns.console.i18n import N_
+from campaigns.console.rendering import TEMPLATES, flash, page_context, render
+from campaigns.console.deps import check_csrf, current_user, get_session, require
 from campaigns.console.queue import QueueError, QueueFilter, StatusFilter
 from campaigns.records.models import ROLE_RANK, EscalationKind, Role, Severity, User, utcnow
 
@@ -46,8 +47,7 @@ def queue_rows(request: Request, severity: str = "", kind: str = "", status: str
     audit.record_view_once(session, user=user, target="escalations", detail=_viewed(filters, _offset(offset)),
                            now=utcnow())
     session.commit()
-    context = _context(session, user, filters, _offset(offset))
-    context.update(request=request, user=user, csrf_token=csrf_token(request))
+    context = page_context(request, user=user, **_context(session, user, filters, _offset(offset)))
     return TEMPLATES.TemplateResponse("escalations_rows.html", context, headers={"Cache-Control": "no-store"})
 
 
@@ -67,7 +67,7 @@ def acknowledge_form(request: Request, escalation_id: int = Path(..., ge=1, le=M
                      user: User = Depends(require(Role.operator)), session: Session = Depends(get_session)):
     return _act(request, session, user, back, escalation_id, "acknowledge",
                 lambda: queue.acknowledge(session, escalation_id=escalation_id, user=user, now=utcnow()),
-                done=f"Escalation {escalation_id} acknowledged.")
+                done=N_("Escalation %(id)s acknowledged.", id=escalation_id))
 
 
 @router.post("/escalations/{escalation_id}/assign", dependencies=[Depends(check_csrf)])
@@ -77,7 +77,7 @@ def assign_form(request: Request, escalation_id: int = Path(..., ge=1, le=MAX_ID
     return _act(request, session, user, back, escalation_id, "assign",
                 lambda: queue.assign(session, escalation_id=escalation_id, user=user, assignee=assignee,
                                      now=utcnow()),
-                done=f"Escalation {escalation_id} assigned to {assignee.strip()}.")
+                done=N_("Escalation %(id)s assigned to %(name)s.", id=escalation_id, name=assignee.strip()))
 
 
 @router.post("/escalations/{escalation_id}/resolve", dependencies=[Depends(check_csrf)])
@@ -86,7 +86,7 @@ def resolve_form(request: Request, escalation_id: int = Path(..., ge=1, le=MAX_I
                  user: User = Depends(require(Role.operator)), session: Session = Depends(get_session)):
     return _act(request, session, user, back, escalation_id, "resolve",
                 lambda: queue.resolve(session, escalation_id=escalation_id, user=user, note=note, now=utcnow()),
-                done=f"Escalation {escalation_id} resolved.", note=note)
+                done=N_("Escalation %(id)s resolved.", id=escalation_id), note=note)
 
 
 def _act(request: Request, session: Session, user: User, back: dict, escalation_id: int, action: str, change,
@@ -97,7 +97,7 @@ def _act(request: Request, session: Session, user: User, back: dict, escalation_
     except QueueError as error:
         session.rollback()
         return _show(request, session, user, back["filters"], back["offset"], status_code=error.status_code,
-                     error=str(error), error_id=escalation_id, error_action=action, note=note)
+                     error=i18n.message_of(error), error_id=escalation_id, error_action=action, note=note)
     session.commit()
     flash(request, done)
     query = {**back["filters"].query(), **({"offset": back["offset"]} if back["offset"] else {})}
@@ -125,7 +125,7 @@ def _page_filter(**given: str) -> QueueFilter:
     try:
         return queue.parse_filter(**given)
     except QueueError as error:
-        raise HTTPException(status_code=400, detail=str(error)) from None
+        raise HTTPException(status_code=400, detail=i18n.message_of(error)) from None
 
 
 def _offset(text: str) -> int:

@@ -15,7 +15,8 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
 from campaigns.records import case_people, household_search, progress
-from campaigns.console import audit
+from campaigns.console import audit, i18n
+from campaigns.console.i18n import N_
 from campaigns.console.time_filters import office_zone
 from campaigns.console.rendering import render
 from campaigns.console.deps import current_user, get_session
@@ -162,10 +163,11 @@ def household_page(request: Request, household_id: str, user: User = Depends(cur
     masked = _masked(user)
     names = case_people.roster(contact_name=record.household.contact_name,
                                member_names=record.household.member_names, members=record.household.members)
+    tr = i18n.for_request(request)
     return render(request, "household.html", record=record, masked=masked, mask=mask_phone,
                   phone=_phone(record.household.phone, masked), members=_names(record.household.member_names),
-                  person=lambda row: case_people.label(row.person_index, row.person_name
-                                                       or case_people.name_of(names, row.person_index)))
+                  person=lambda row: person_label(tr, row.person_index, row.person_name
+                                                  or case_people.name_of(names, row.person_index)))
 
 
 @api.get("/households", response_model=HouseholdSearchOut, summary="Households by id, phone, name or community")
@@ -204,7 +206,7 @@ def household_api(request: Request, household_id: str, user: User = Depends(curr
 
 def _viewed(session: Session, user: User, household_id: str, *, via: str, office=progress.UTC) -> HouseholdRecord:
     if session.get(Household, household_id) is None:
-        raise HTTPException(status_code=404, detail=f"no household {household_id!r}")
+        raise HTTPException(status_code=404, detail=N_("no household %(id)r", id=household_id))
     # Committed before reading, so the rows read are not expired (and reloaded one by one) by the commit.
     audit.record(session, user=user, action="view", target=f"household {household_id}", detail=via)
     session.commit()
@@ -227,6 +229,13 @@ def _screening_out(s: Screening, masked: bool) -> ScreeningOut:
     fields = s.dict(include=set(ScreeningOut.__fields__) - {"symptoms", "red_flags", "conversation_id"})
     return ScreeningOut(**fields, symptoms=_codes(s.symptoms), red_flags=_codes(s.red_flags),
                         conversation_id=mask_phone(s.conversation_id) if masked else s.conversation_id)
+
+
+def person_label(tr, index: int, name: Optional[str]) -> str:
+    """case_people.label in the reader's words: 'Lena (contact)', 'contact', 'Jun' or 'member 2'."""
+    if index == 0:
+        return tr.gettext("%(name)s (contact)") % {"name": name} if name else tr.gettext("contact")
+    return name or tr.gettext("member %(number)s") % {"number": index + 1}
 
 
 def _masked(user: User) -> bool:

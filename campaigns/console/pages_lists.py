@@ -16,10 +16,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlmodel import Session
 
-from campaigns.console import audit, list_documents, progress
-from campaigns.console.deps import csrf_token, current_user, get_session, require
+from campaigns.console import audit, i18n, list_documents, progress
+from campaigns.console.deps import current_user, get_session, require
+from campaigns.console.i18n import N_
 from campaigns.console.printing import TooManyRows
-from campaigns.console.rendering import TEMPLATES
+from campaigns.console.rendering import TEMPLATES, page_context
 from campaigns.console.time_filters import office_zone
 from campaigns.records import case_lists, field_visits, local_times
 from campaigns.records.household_search import communities
@@ -44,8 +45,9 @@ def field_visit_page(request: Request, day: str = _DAY, campaign: str = _CAMPAIG
         return field_visits.field_visits(list_session, day=chosen, campaign_id=where.get("campaign"),
                                          community=where.get("community"))
 
+    tr = i18n.for_request(request)
     return _stream(request, user, "lists_field_visits.html", rows, day=chosen, filters=where, query=query,
-                   attempts=lambda visit: list_documents.attempt_words(visit, office_zone(request)),
+                   attempts=lambda visit: list_documents.attempt_words(visit, office_zone(request), tr),
                    communities=communities(session),
                    campaigns=progress.campaign_ids(session))
 
@@ -57,7 +59,7 @@ def field_visit_pdf(request: Request, day: str = _DAY, campaign: str = _CAMPAIGN
     _audit(session, user, "field visits", {"day": chosen.isoformat(), **where}, action="export")
     return _pdf(f"field-visits-{chosen.isoformat()}.pdf", lambda: list_documents.field_visit_pdf(
         session, day=chosen, campaign_id=where.get("campaign"), community=where.get("community"),
-        office=office_zone(request), mask=False, now=utcnow()))
+        office=office_zone(request), mask=False, now=utcnow(), translations=i18n.for_request(request)))
 
 
 @router.get("/lists/follow-ups")
@@ -80,7 +82,8 @@ def follow_up_pdf(request: Request, community: str = _COMMUNITY, user: User = De
     _audit(session, user, "follow-ups", where, action="export")
     return _pdf(f"follow-ups-{local_times.today(office_zone(request)).isoformat()}.pdf",
                 lambda: list_documents.follow_up_pdf(session, community=where.get("community"),
-                                                     office=office_zone(request), mask=False, now=utcnow()))
+                                                     office=office_zone(request), mask=False, now=utcnow(),
+                                                     translations=i18n.for_request(request)))
 
 
 def parse_day(text: str, request: Request) -> date:
@@ -93,7 +96,7 @@ def parse_day(text: str, request: Request) -> date:
             return date.fromisoformat(text)
     except ValueError:
         pass
-    raise HTTPException(status_code=400, detail=f"day {text[:40]!r} is not a date: use YYYY-MM-DD")
+    raise HTTPException(status_code=400, detail=N_("day %(text)r is not a date: use YYYY-MM-DD", text=text[:40]))
 
 
 def _scope(campaign: str, community: str) -> dict[str, str]:
@@ -112,7 +115,7 @@ def _pdf(filename: str, make) -> Response:
     try:
         body = make()
     except TooManyRows as error:
-        raise HTTPException(status_code=400, detail=str(error)) from None
+        raise HTTPException(status_code=400, detail=i18n.message_of(error)) from None
     return Response(body, media_type=PDF_TYPE, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
@@ -121,9 +124,9 @@ def _stream(request: Request, user: User, template: str, rows, **context) -> Str
     masked = ROLE_RANK.get(user.role, 0) < ROLE_RANK[Role.operator.value]
     # The page outlives the request's session: the header needs only the user's name and role.
     reader = SimpleNamespace(name=user.name, role=user.role)
-    context.update(request=request, user=reader, csrf_token=csrf_token(request), flash=None, masked=masked,
-                   phone=lambda number: list_documents.phone_of(number, masked), can_print=not masked,
-                   printed=local_times.stamped(utcnow(), office_zone(request)))
+    context = page_context(request, user=reader, flash=None, masked=masked, can_print=not masked,
+                           phone=lambda number: list_documents.phone_of(number, masked),
+                           printed=local_times.stamped(utcnow(), office_zone(request)), **context)
     engine = request.app.state.engine
 
     def chunks() -> Iterator[str]:

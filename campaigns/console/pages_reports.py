@@ -4,7 +4,8 @@ JSON, counted by records/counts.py as everything else is; and the escalation exp
 queue's cases with the queue's filters, each person named.
 
 The summary holds counts only, and any signed-in reader may see it. The export names residents and
-their numbers: operators and supervisors only, and audited.
+their numbers: operators and supervisors only, and audited. The pages' CSV downloads start with a
+byte-order mark, as every CSV file for people does (records/export.py); the API's do not.
 """
 from __future__ import annotations
 
@@ -18,12 +19,13 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
-from campaigns.console import audit, progress, queue
+from campaigns.console import audit, i18n, progress, queue
+from campaigns.console.i18n import N_
 from campaigns.console.deps import current_user, get_session, require
 from campaigns.console.pages_lists import parse_day
 from campaigns.console.rendering import render
 from campaigns.console.time_filters import office_zone
-from campaigns.records import case_lists, counts, local_times, summaries
+from campaigns.records import case_lists, counts, export, local_times, summaries
 from campaigns.records.models import Campaign, Role, User
 
 router = APIRouter()
@@ -67,6 +69,7 @@ def daily_csv(request: Request, day: str = _DAY, campaign: str = _CAMPAIGN, user
               session: Session = Depends(get_session)):
     summary = summaries.daily_summary(session, day=parse_day(day, request), campaign_id=_campaign(session, campaign))
     out = io.StringIO()
+    out.write(export.BOM)
     writer = csv.writer(out)
     writer.writerow(summaries.HEADER)
     writer.writerows(summaries.csv_lines(summary))
@@ -86,41 +89,45 @@ def daily_api(request: Request, day: str = _DAY, campaign: str = _CAMPAIGN, user
 @router.get("/escalations/export.csv")
 def escalations_csv(request: Request, severity: str = "", kind: str = "", status: str = "", community: str = "",
                     user: User = Depends(require(Role.operator)), session: Session = Depends(get_session)):
-    return _cases_csv(request, session, user, severity=severity, kind=kind, status=status, community=community)
+    return _cases_csv(request, session, user, bom=True, severity=severity, kind=kind, status=status,
+                      community=community)
 
 
 @api.get("/escalations.csv", summary="The queue's cases as CSV, with its filters (operator or supervisor)",
          response_class=StreamingResponse, responses={200: {"content": {"text/csv": {}}}})
 def escalations_csv_api(request: Request, severity: str = "", kind: str = "", status: str = "", community: str = "",
                         user: User = Depends(require(Role.operator)), session: Session = Depends(get_session)):
-    return _cases_csv(request, session, user, severity=severity, kind=kind, status=status, community=community)
+    return _cases_csv(request, session, user, bom=False, severity=severity, kind=kind, status=status,
+                      community=community)
 
 
 def _campaign(session: Session, text: str) -> Optional[str]:
     text = text.strip()
     if text and session.exec(select(Campaign.id).where(Campaign.id == text)).first() is None:
-        raise HTTPException(status_code=404, detail=f"no campaign named {text[:64]!r}")
+        raise HTTPException(status_code=404, detail=N_("no campaign named %(id)r", id=text[:64]))
     return text or None
 
 
-def _cases_csv(request: Request, session: Session, user: User, **given: str) -> StreamingResponse:
+def _cases_csv(request: Request, session: Session, user: User, *, bom: bool, **given: str) -> StreamingResponse:
     try:
         filters = queue.parse_filter(**given)
     except queue.QueueError as error:
-        raise HTTPException(status_code=400, detail=str(error)) from None
+        raise HTTPException(status_code=400, detail=i18n.message_of(error)) from None
     # Recorded before the first line leaves, so an interrupted export is in the log too.
     shown = " ".join(f"{key}={value}" for key, value in filters.query().items()) or "no filters"
     audit.record(session, user=user, action="export", target="escalations", detail=f"csv; {shown}")
     session.commit()
     office, engine = office_zone(request), request.app.state.engine
     name = f"escalations-{local_times.today(office).isoformat()}.csv"
-    return StreamingResponse(_case_lines(engine, filters, office), media_type=CSV_TYPE,
+    return StreamingResponse(_case_lines(engine, filters, office, bom), media_type=CSV_TYPE,
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def _case_lines(engine, filters: queue.QueueFilter, office) -> Iterator[str]:
+def _case_lines(engine, filters: queue.QueueFilter, office, bom: bool) -> Iterator[str]:
     # Its own session: the stream outlives the request's.
     out = io.StringIO()
+    if bom:
+        out.write(export.BOM)
     writer = csv.writer(out)
     writer.writerow(case_lists.HEADER)
     with Session(engine) as session:

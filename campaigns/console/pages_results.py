@@ -15,7 +15,8 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from campaigns.console import audit, exports
+from campaigns.console import audit, exports, i18n
+from campaigns.console.i18n import N_
 from campaigns.console.rendering import render
 from campaigns.console.deps import current_user, get_session, require
 from campaigns.records.models import ROLE_RANK, Channel, Outcome, Role, User, utcnow
@@ -71,7 +72,7 @@ def result_filters(
     try:
         filters = exports.parse_filters(params, zone=request.app.state.settings.office_timezone)
     except ValueError as error:
-        raise HTTPException(status_code=400, detail=str(error)) from None
+        raise HTTPException(status_code=400, detail=i18n.message_of(error)) from None
     _check_calendar(filters)
     return filters
 
@@ -83,8 +84,8 @@ def _check_calendar(filters: exports.ResultFilters) -> None:
         try:
             instant()
         except OverflowError:
-            raise HTTPException(status_code=400, detail=f"{name!r} is too far from today; "
-                                                        "use a date between 0002-01-01 and 9999-12-30") from None
+            raise HTTPException(status_code=400, detail=N_("%(name)r is too far from today; use a date between "
+                                                           "0002-01-01 and 9999-12-30", name=name)) from None
 
 
 @router.get("/results")
@@ -108,7 +109,7 @@ def results_page(request: Request, user: User = Depends(current_user),
 @router.get("/results/export.csv")
 def export_csv(request: Request, user: User = Depends(require(Role.operator)),
                filters: exports.ResultFilters = Depends(result_filters), session: Session = Depends(get_session)):
-    return _csv_response(request, session, user, filters)
+    return _csv_response(request, session, user, filters, bom=True)  # for people: Excel reads the mark
 
 
 @router.get("/results/export.xlsx")
@@ -145,31 +146,31 @@ def api_results(user: User = Depends(current_user), filters: exports.ResultFilte
 def api_results_csv(request: Request, user: User = Depends(require(Role.operator)),
                     filters: exports.ResultFilters = Depends(result_filters),
                     session: Session = Depends(get_session)):
-    return _csv_response(request, session, user, filters)
+    return _csv_response(request, session, user, filters, bom=False)  # for scripts: plain UTF-8
 
 
 def _page(session: Session, filters, limit: int, *, before=None, after=None) -> exports.ResultPage:
     try:
         for cursor in (before, after):
             if cursor and not 0 <= exports.decode_cursor(cursor)[1] <= MAX_ID:
-                raise ValueError("this page link is broken; start again from the first page")
+                raise ValueError(N_("this page link is broken; start again from the first page"))
         return exports.list_results(session, filters=filters, limit=limit, before=before, after=after)
     except ValueError as error:
-        raise HTTPException(status_code=400, detail=str(error)) from None
+        raise HTTPException(status_code=400, detail=i18n.message_of(error)) from None
 
 
-def _csv_response(request: Request, session: Session, user: User, filters) -> StreamingResponse:
+def _csv_response(request: Request, session: Session, user: User, filters, *, bom: bool) -> StreamingResponse:
     # Recorded before the first byte leaves, so an interrupted export is in the log too.
     audit.record(session, user=user, action="export", target="results", detail=f"csv; {filters.describe()}")
     session.commit()
-    return StreamingResponse(_csv_chunks(request.app.state.engine, filters), media_type=CSV_TYPE,
+    return StreamingResponse(_csv_chunks(request.app.state.engine, filters, bom), media_type=CSV_TYPE,
                              headers={"Content-Disposition": _attachment("csv")})
 
 
-def _csv_chunks(engine, filters) -> Iterator[bytes]:
+def _csv_chunks(engine, filters, bom: bool) -> Iterator[bytes]:
     # Its own session: the stream outlives the request's.
     with Session(engine) as session:
-        yield from exports.stream_csv(session, filters=filters)
+        yield from exports.stream_csv(session, filters=filters, bom=bom)
 
 
 def _file_chunks(out: BinaryIO) -> Iterator[bytes]:

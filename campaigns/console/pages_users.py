@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
-from campaigns.console import audit, lockout, login_sessions, tokens, users
+from campaigns.console import audit, i18n, lockout, login_sessions, tokens, users
+from campaigns.console.i18n import N_
 from campaigns.console.deps import check_csrf, get_session, require
 from campaigns.console.rendering import flash, render
 from campaigns.records.models import Role, User, utcnow
@@ -42,9 +43,10 @@ def users_page(request: Request, staff: User = Depends(_supervisor), session: Se
 def disable(request: Request, name: str, staff: User = Depends(_supervisor), session: Session = Depends(get_session)):
     def change(user: User) -> str:
         if user.id == staff.id:
-            raise HTTPException(status_code=409, detail="you cannot disable your own account")
+            raise HTTPException(status_code=409, detail=N_("you cannot disable your own account"))
         done = users.set_active(session, user=user, active=False, by=staff.name)
-        return f"Disabled {user.name}; their sessions ended." if done else f"{user.name} was already disabled."
+        return N_("Disabled %(name)s; their sessions ended.", name=user.name) if done else \
+            N_("%(name)s was already disabled.", name=user.name)
 
     return _change(request, session, name, change)
 
@@ -53,7 +55,7 @@ def disable(request: Request, name: str, staff: User = Depends(_supervisor), ses
 def enable(request: Request, name: str, staff: User = Depends(_supervisor), session: Session = Depends(get_session)):
     def change(user: User) -> str:
         done = users.set_active(session, user=user, active=True, by=staff.name)
-        return f"Enabled {user.name}." if done else f"{user.name} was already enabled."
+        return N_("Enabled %(name)s.", name=user.name) if done else N_("%(name)s was already enabled.", name=user.name)
 
     return _change(request, session, name, change)
 
@@ -62,9 +64,9 @@ def enable(request: Request, name: str, staff: User = Depends(_supervisor), sess
 def unlock(request: Request, name: str, staff: User = Depends(_supervisor), session: Session = Depends(get_session)):
     def change(user: User) -> str:
         if not lockout.unlock(session, name=user.name, now=utcnow()):
-            return f"{user.name} was not locked out."
+            return N_("%(name)s was not locked out.", name=user.name)
         audit.record(session, user=staff, action="unlock", target=f"user {user.name}")
-        return f"Unlocked {user.name}."
+        return N_("Unlocked %(name)s.", name=user.name)
 
     return _change(request, session, name, change)
 
@@ -74,7 +76,7 @@ def revoke(request: Request, name: str, token_id: int = Path(..., ge=1, le=MAX_I
            staff: User = Depends(_supervisor), session: Session = Depends(get_session)):
     def change(user: User) -> str:
         found = tokens.revoke_token(session, user=user, token_id=token_id, by=staff.name)
-        return f"Revoked token {found.label()} of {user.name}."
+        return N_("Revoked token %(token)s of %(name)s.", token=found.label(), name=user.name)
 
     return _change(request, session, name, change)
 
@@ -84,7 +86,8 @@ def revoke_all(request: Request, name: str, staff: User = Depends(_supervisor),
                session: Session = Depends(get_session)):
     def change(user: User) -> str:
         found = tokens.revoke_all(session, user=user, by=staff.name)
-        return f"Revoked {len(found)} token{'' if len(found) == 1 else 's'} of {user.name}."
+        return N_("Revoked 1 token of %(name)s.", name=user.name) if len(found) == 1 else \
+            N_("Revoked %(count)s tokens of %(name)s.", count=len(found), name=user.name)
 
     return _change(request, session, name, change)
 
@@ -94,7 +97,7 @@ def _change(request: Request, session: Session, name: str, change: Callable[[Use
     try:
         message = change(users.get_user(session, name=name))
     except (users.UserError, tokens.TokenError) as error:  # nothing was changed: the session closes uncommitted
-        raise HTTPException(status_code=404, detail=str(error)) from None
+        raise HTTPException(status_code=404, detail=i18n.message_of(error)) from None
     session.commit()
     flash(request, message)
     return RedirectResponse("/users", status_code=303)

@@ -17,6 +17,8 @@ from typing import Iterable, Optional
 
 from fpdf import FPDF
 
+from campaigns.console.i18n import N_
+
 MAX_ROWS = 2000  # a longer PDF takes too long to make in a request: print one community at a time
 MAX_LINES = 12  # lines of one cell; a longer text ends with "…"
 PAGE_WIDTH, MARGIN, FONT_PT, LINE_MM, PAD_MM = 210.0, 10.0, 8.0, 3.6, 1.0
@@ -58,8 +60,8 @@ def pdf_bytes(*, title: str, subtitle: str, columns: list[Column], sections: Ite
         for row in section.rows:
             count += 1
             if count > max_rows:
-                raise TooManyRows(f"more than {max_rows:,} rows: too many for one PDF; "
-                                  "choose one community, or print the page from the browser")
+                raise TooManyRows(N_("more than %(most)s rows: too many for one PDF; choose one community, or "
+                                     "print the page from the browser", most=f"{max_rows:,}"))
             sheet.row(row)
     if count == 0:
         sheet.note(empty)

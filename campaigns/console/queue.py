@@ -5,6 +5,7 @@ or requests it took in and when the latest came.
 Data functions are keyword-only and take the session; the caller commits."""
 from __future__ import annotations
 
+import gettext
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from campaigns.console import audit
+from campaigns.console.i18n import N_
 from campaigns.records.models import Escalation, EscalationKind, EscalationStatus, Household, Severity, User
 from campaigns.phones import mask_phone
 
@@ -115,15 +117,17 @@ def parse_filter(*, severity: str = "", kind: str = "", status: str = "", commun
                        community=community[:200] or None)
 
 
-def format_age(seconds: float) -> str:
-    """How long an escalation has waited, for people: '3 h 12 min', '2 d 5 h', '7 min'."""
+def format_age(seconds: float, translations: Optional[gettext.NullTranslations] = None) -> str:
+    """How long an escalation has waited, for people: '3 h 12 min', '2 d 5 h', '7 min' (in the
+    language of `translations`; English without)."""
+    tr = translations or gettext.NullTranslations()
     minutes = max(int(seconds), 0) // 60
     days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
     if days:
-        return f"{days} d {hours} h"
+        return tr.gettext("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
     if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min" if minutes else "under 1 min"
+        return tr.gettext("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+    return tr.gettext("%(minutes)s min") % {"minutes": minutes} if minutes else tr.gettext("under 1 min")
 
 
 def list_queue(session: Session, *, filters: QueueFilter, now: datetime, mask_phones: bool,
@@ -143,7 +147,7 @@ def list_queue(session: Session, *, filters: QueueFilter, now: datetime, mask_ph
 def find_item(session: Session, *, escalation_id: int, now: datetime, mask_phones: bool) -> QueueItem:
     row = session.execute(_columns().where(Escalation.id == escalation_id)).first()
     if row is None:
-        raise EscalationNotFound(f"there is no escalation {escalation_id}")
+        raise EscalationNotFound(N_("there is no escalation %(id)s", id=escalation_id))
     return _item(row, now, mask_phones)
 
 
@@ -155,9 +159,15 @@ def active_user_names(session: Session) -> List[str]:
 def acknowledge(session: Session, *, escalation_id: int, user: User, now: datetime) -> Escalation:
     """`user` takes an open escalation (and is assigned to it unless someone already is)."""
     row = _find(session, escalation_id)
+    if row.status == _ACKNOWLEDGED and row.assigned_to:
+        raise EscalationConflict(N_("escalation %(id)s is already acknowledged by %(who)s; there is nothing to "
+                                    "acknowledge", id=row.id, who=row.assigned_to))
+    if row.status == _ACKNOWLEDGED:
+        raise EscalationConflict(N_("escalation %(id)s is already acknowledged; there is nothing to acknowledge",
+                                    id=row.id))
     if row.status != _OPEN:
-        who = f" by {row.assigned_to}" if row.assigned_to and row.status == _ACKNOWLEDGED else ""
-        raise EscalationConflict(f"escalation {row.id} is already {row.status}{who}; there is nothing to acknowledge")
+        raise EscalationConflict(N_("escalation %(id)s is already resolved; there is nothing to acknowledge",
+                                    id=row.id))
     _update(session, row, status=_ACKNOWLEDGED, acknowledged_at=now, assigned_to=row.assigned_to or user.name)
     audit.record(session, user=user, action="acknowledge", target=f"escalation {row.id}")
     return _find(session, escalation_id)
@@ -168,11 +178,11 @@ def assign(session: Session, *, escalation_id: int, user: User, assignee: str, n
     row = _find(session, escalation_id)
     assignee = assignee.strip()
     if not assignee:
-        raise QueueError("choose whom to assign the escalation to")
+        raise QueueError(N_("choose whom to assign the escalation to"))
     if assignee not in active_user_names(session):
-        raise QueueError(f"there is no active user {assignee!r} to assign the escalation to")
+        raise QueueError(N_("there is no active user %(name)r to assign the escalation to", name=assignee))
     if row.status == _RESOLVED:
-        raise EscalationConflict(f"escalation {row.id} is already resolved; it cannot be assigned")
+        raise EscalationConflict(N_("escalation %(id)s is already resolved; it cannot be assigned", id=row.id))
     _update(session, row, status=_ACKNOWLEDGED, acknowledged_at=row.acknowledged_at or now, assigned_to=assignee)
     audit.record(session, user=user, action="assign", target=f"escalation {row.id}", detail=f"to {assignee}")
     return _find(session, escalation_id)
@@ -182,9 +192,10 @@ def resolve(session: Session, *, escalation_id: int, user: User, note: str, now:
     """Close an escalation with what was done; a resolved one stays as it was."""
     row = _find(session, escalation_id)
     if row.status == _RESOLVED:
-        raise EscalationConflict(f"escalation {row.id} was already resolved"
-                                 f"{' on ' + row.resolved_at.strftime('%Y-%m-%d %H:%M UTC') if row.resolved_at else ''}"
-                                 f"; its note stays as it was")
+        if row.resolved_at:
+            raise EscalationConflict(N_("escalation %(id)s was already resolved on %(when)s; its note stays as it was",
+                                        id=row.id, when=row.resolved_at.strftime("%Y-%m-%d %H:%M UTC")))
+        raise EscalationConflict(N_("escalation %(id)s was already resolved; its note stays as it was", id=row.id))
     note = check_note(note)
     _update(session, row, status=_RESOLVED, resolved_at=now, resolution_note=note)
     audit.record(session, user=user, action="resolve", target=f"escalation {row.id}", detail=note)
@@ -195,18 +206,20 @@ def check_note(note: str) -> str:
     """The outcome note, trimmed; blank, longer than NOTE_MAX characters or with control characters is refused."""
     note = (note or "").strip()
     if not note:
-        raise QueueError("write the outcome: a resolution needs a note saying what was done")
+        raise QueueError(N_("write the outcome: a resolution needs a note saying what was done"))
     if len(note) > NOTE_MAX:
-        raise QueueError(f"the outcome note has {len(note)} characters; keep it to {NOTE_MAX}")
+        raise QueueError(N_("the outcome note has %(count)s characters; keep it to %(most)s", count=len(note),
+                            most=NOTE_MAX))
     if any(unicodedata.category(c) == "Cc" and c not in "\t\r\n" for c in note):
         # A NUL cannot be stored in PostgreSQL text; other control characters are never meant.
-        raise QueueError("the outcome note has a control character; write plain text")
+        raise QueueError(N_("the outcome note has a control character; write plain text"))
     return note
 
 
 def _check_choice(name: str, value: str, allowed: Tuple[str, ...]) -> None:
     if value and value not in allowed:
-        raise QueueError(f"unknown {name} {value[:40]!r}: use {', '.join(allowed)}")
+        raise QueueError(N_("unknown %(name)s %(value)r: use %(allowed)s", name=name, value=value[:40],
+                            allowed=", ".join(allowed)))
 
 
 def _columns():
@@ -245,7 +258,7 @@ def _item(row, now: datetime, mask_phones: bool) -> QueueItem:
 def _find(session: Session, escalation_id: int) -> Escalation:
     row = session.get(Escalation, escalation_id, populate_existing=True)
     if row is None:
-        raise EscalationNotFound(f"there is no escalation {escalation_id}")
+        raise EscalationNotFound(N_("there is no escalation %(id)s", id=escalation_id))
     return row
 
 
@@ -254,4 +267,5 @@ def _update(session: Session, row: Escalation, **values) -> None:
     done = session.execute(sa.update(Escalation).where(Escalation.id == row.id, Escalation.status == row.status)
                            .values(**values).execution_options(synchronize_session=False))
     if done.rowcount != 1:
-        raise EscalationConflict(f"escalation {row.id} was changed by someone else meanwhile; reload and try again")
+        raise EscalationConflict(N_("escalation %(id)s was changed by someone else meanwhile; reload and try again",
+                                    id=row.id))

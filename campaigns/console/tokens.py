@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from campaigns.console import audit, security
+from campaigns.console.i18n import N_
 from campaigns.records.models import ApiToken, ApiTokenName, User, utcnow
 
 DEFAULT_NAME = "default"
@@ -86,7 +87,7 @@ def revoke_token(session: Session, *, user: User, token_id: int, by: str) -> Tok
     """Revoke one of the user's tokens; TokenError if the user has no token of that id."""
     found = next((t for t in list_tokens(session, user=user) if t.id == token_id), None)
     if found is None:
-        raise TokenError(f"{user.name} has no token {token_id}")
+        raise TokenError(N_("%(name)s has no token %(id)s", name=user.name, id=token_id))
     _delete(session, [found.id])
     audit.record_as(session, name=by, action="revoke token", target=f"user {user.name}",
                     detail=f"token {found.label()}")

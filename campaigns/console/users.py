@@ -1,4 +1,5 @@
-"""Data functions for console users: names, passwords, disabling. Keyword-only; the caller commits.
+"""Data functions for console users: names, passwords, disabling, their console language.
+Keyword-only; the caller commits.
 API tokens are in `tokens`, sign-in sessions in `login_sessions`, the lockout in `lockout`."""
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Optional
 
 from sqlmodel import Session, select
 
-from campaigns.console import audit, login_sessions, security
+from campaigns.console import audit, i18n, login_sessions, security
+from campaigns.console.i18n import N_
 from campaigns.console.tokens import add_token  # noqa: F401  (scripts and benches call users.add_token)
 from campaigns.records.models import Role, User
 
@@ -31,19 +33,21 @@ def check_name(name: str) -> None:
     first_ok = bool(name) and unicodedata.category(name[0]) in _NAME_CATEGORIES - {"Mn", "Mc", "Me"}
     if not (first_ok and len(name) <= MAX_NAME and all(
             unicodedata.category(c) in _NAME_CATEGORIES or c in _NAME_PUNCTUATION for c in name)):
-        raise UserError(f"{name!r} is not a user name: use up to {MAX_NAME} letters, digits, '.', '_' or '-', "
-                        "starting with a letter or digit")
+        raise UserError(N_("%(name)r is not a user name: use up to %(most)s letters, digits, '.', '_' or '-', "
+                           "starting with a letter or digit", name=name, most=MAX_NAME))
 
 
-def add_user(session: Session, *, name: str, role: str, password: str, by: Optional[str] = None) -> User:
-    """A new user; `by` (who added them) is recorded in the audit log when given."""
+def add_user(session: Session, *, name: str, role: str, password: str, by: Optional[str] = None,
+             language: Optional[str] = None) -> User:
+    """A new user; `by` (who added them) is recorded in the audit log when given. `language` is their
+    console language (None or "auto": the browser's)."""
     name = normalise_name(name)
     check_name(name)
     if role not in {r.value for r in Role}:
-        raise UserError(f"unknown role {role!r}: use {', '.join(r.value for r in Role)}")
+        raise UserError(N_("unknown role %(role)r: use %(roles)s", role=role, roles=", ".join(r.value for r in Role)))
     if find_user(session, name=name) is not None:
-        raise UserError(f"user {name!r} already exists")
-    user = User(name=name, role=role, password_hash=_hash(password))
+        raise UserError(N_("user %(name)r already exists", name=name))
+    user = User(name=name, role=role, password_hash=_hash(password), language=_language(language or i18n.AUTO))
     session.add(user)
     session.flush()
     if by:
@@ -59,7 +63,7 @@ def get_user(session: Session, *, name: str) -> User:
     """The user with this name; UserError if there is none."""
     user = find_user(session, name=name)
     if user is None:
-        raise UserError(f"no user named {normalise_name(name)!r}")
+        raise UserError(N_("no user named %(name)r", name=normalise_name(name)))
     return user
 
 
@@ -95,6 +99,26 @@ def set_active(session: Session, *, user: User, active: bool, by: str) -> bool:
         login_sessions.end_all(session, user_id=user.id)
     audit.record_as(session, name=by, action="enable" if active else "disable", target=f"user {user.name}")
     return True
+
+
+def set_language(session: Session, *, user: User, language: str, by: str) -> bool:
+    """The user's console language (a code the console has), or "auto" to follow the browser; UserError
+    for another. Returns False when it already was so (nothing recorded)."""
+    chosen = _language(language)
+    if user.language == chosen:
+        return False
+    user.language = chosen
+    session.add(user)
+    audit.record_as(session, name=by, action="language", target=f"user {user.name}", detail=chosen or i18n.AUTO)
+    return True
+
+
+def _language(text: str) -> Optional[str]:
+    try:
+        return i18n.check_language(text)
+    except ValueError as error:
+        raise UserError(N_("unknown console language %(given)r: use %(choices)s", given=text[:20],
+                           choices=", ".join((*i18n.languages(), i18n.AUTO)))) from error
 
 
 def _hash(password: str) -> str:

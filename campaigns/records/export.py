@@ -3,6 +3,12 @@
 Rows are fetched from the database in batches and written as they arrive, so
 memory stays flat whatever the size of the table. Every stored string goes out through
 `text_cell`, in these CSV files and in the console's CSV and XLSX alike.
+
+A CSV file written for people (`screening export`, a dry run's files, the console's downloads) is
+UTF-8 starting with a byte-order mark: without it Excel reads the file in the machine's legacy code
+page and garbles every name outside ASCII (Chinese names first). Python ("utf-8-sig"), pandas,
+LibreOffice and Google Sheets read the mark and drop it. What scripts read (the API's CSV, standard
+output) has none; `screening export --no-bom` writes none either.
 """
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ ESCALATION_HEADER: tuple[str, ...] = (
     "detail", "conversation_id", "raised_count", "last_raised_at", "merged_into",
 )
 
+BOM = "\ufeff"  # the byte-order mark, as text: b"\xef\xbb\xbf" in UTF-8
 BATCH_ROWS = 1000  # rows per fetch: enough to keep round trips rare, small enough to stay flat
 NO_CODES = "none"  # asked and answered "none"; an empty cell means the question was not answered
 # A spreadsheet runs a cell that starts with one of these as a formula; stored text must not.
@@ -90,10 +97,11 @@ def export_to_path(
     campaign_id: Optional[str] = None,
     since: Optional[datetime] = None,
     abnormal_only: bool = False,
+    bom: bool = True,
 ) -> int:
-    """Export screenings to a file atomically (see `write_atomically`)."""
+    """Export screenings to a file atomically (see `write_atomically`), with a byte-order mark unless `bom` is False."""
     return write_atomically(path, lambda out: export_screenings(
-        session, out=out, campaign_id=campaign_id, since=since, abnormal_only=abnormal_only))
+        session, out=out, campaign_id=campaign_id, since=since, abnormal_only=abnormal_only), bom=bom)
 
 
 def export_escalations(session: Session, *, out: TextIO) -> int:
@@ -122,14 +130,17 @@ def export_escalations(session: Session, *, out: TextIO) -> int:
     return count
 
 
-def write_atomically(path: Path, write: Callable[[TextIO], int]) -> int:
-    """Write a file through `<path>.tmp`, renamed when complete; returns what `write` returns.
+def write_atomically(path: Path, write: Callable[[TextIO], int], *, bom: bool = True) -> int:
+    """Write a UTF-8 file through `<path>.tmp`, renamed when complete; returns what `write` returns.
+    The file starts with a byte-order mark (for Excel) unless `bom` is False.
 
     A failed export leaves no file behind (and an earlier file at `path` untouched).
     """
     tmp = path.with_name(path.name + ".tmp")
     try:
         with open(tmp, "w", newline="", encoding="utf-8") as out:
+            if bom:
+                out.write(BOM)
             count = write(out)
             out.flush()
             os.fsync(out.fileno())  # the rename must never expose a file whose data is not on disk

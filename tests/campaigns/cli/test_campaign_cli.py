@@ -227,7 +227,7 @@ D12,12345,Lee,1,UTC,answer,yes,36.6,no,
 
 
 def read_csv(path) -> list[list[str]]:
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:  # the byte-order mark every CSV file has
         return list(csv.reader(handle))
 
 

@@ -30,7 +30,7 @@ def db(db):
 
 
 def read_persons(path) -> list[str]:
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:  # the byte-order mark, read as Excel does
         rows = list(csv.reader(handle))
     assert tuple(rows[0]) == EXPORT_HEADER
     return [row[2] for row in rows[1:]]
@@ -55,6 +55,28 @@ def test_export_filters_from_arguments(db, tmp_path, args, persons):
     path = tmp_path / "results.csv"
     assert main(["export", "--out", str(path), *args]) == 0
     assert read_persons(path) == persons
+
+
+def test_export_starts_with_a_byte_order_mark_and_chinese_round_trips(db, tmp_path):
+    with Session(db) as session:
+        session.add(Household(id="户-1", phone="+8613800000001", contact_name="王医生"))
+        session.add(Screening(household_id="户-1", person_index=0, person_name="王医生", conversation_id="c2",
+                              temperature_said="三十八度六", reason="体温 38.6 °C", started_at=T0, finished_at=T0))
+        session.commit()
+    path = tmp_path / "results.csv"
+    assert main(["export", "--out", str(path)]) == 0
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfhousehold_id,phone,") and raw.count(b"\xef\xbb\xbf") == 1
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    row = next(r for r in rows if r["household_id"] == "户-1")
+    assert (row["temperature_said"], row["reason"]) == ("三十八度六", "体温 38.6 °C")
+
+
+def test_export_no_bom_writes_plain_utf8(db, tmp_path):
+    with_mark, plain = tmp_path / "excel.csv", tmp_path / "plain.csv"
+    assert main(["export", "--out", str(with_mark)]) == 0 and main(["export", "--out", str(plain), "--no-bom"]) == 0
+    assert plain.read_bytes().startswith(b"household_id,") and with_mark.read_bytes() == b"\xef\xbb\xbf" + plain.read_bytes()
 
 
 def test_export_summary_singular_row(db, tmp_path, capsys):

@@ -61,7 +61,7 @@ def test_users_token_is_printed_once_and_only_its_hash_kept(db, capsys, monkeypa
 def test_users_list(db, capsys, monkeypatch):
     for name, role in (("zoe", "viewer"), ("adam", "supervisor")):
         users_cli(capsys, monkeypatch, "add", name, "--role", role, stdin=PASSWORD + "\n")
-    assert users_cli(capsys, monkeypatch, "list")[1] == "adam\tsupervisor\tactive\nzoe\tviewer\tactive\n"
+    assert users_cli(capsys, monkeypatch, "list")[1] == "adam\tsupervisor\tactive\tauto\nzoe\tviewer\tactive\tauto\n"
 
 
 # --- names in any script ---------------------------------------------------------------------------
@@ -112,7 +112,7 @@ def _cli_audit(db) -> list[tuple[str, str, str, str]]:
 def test_users_disable_and_enable(maria, capsys, monkeypatch):
     assert users_cli(capsys, monkeypatch, "disable", "maria")[:2] == (0, "Disabled maria; their sessions ended.\n")
     assert _user(maria).active is False
-    assert users_cli(capsys, monkeypatch, "list")[1] == "maria\toperator\tdisabled\n"
+    assert users_cli(capsys, monkeypatch, "list")[1] == "maria\toperator\tdisabled\tauto\n"
     assert users_cli(capsys, monkeypatch, "enable", "maria")[:2] == (0, "Enabled maria.\n")
     assert _user(maria).active is True
     assert [(who, what, target) for who, what, target, _ in _cli_audit(maria)] == [
@@ -218,3 +218,34 @@ def test_users_token_of_another_user_cannot_be_revoked_by_naming_the_wrong_user(
 def test_users_token_names_are_short_printable_text(maria, capsys, monkeypatch, label):
     code, out, err = users_cli(capsys, monkeypatch, "token", "maria", "--name", label)
     assert code == 1 and out == "" and "is not a token name" in err
+
+
+def test_users_add_with_a_console_language_and_change_it(db, capsys, monkeypatch):
+    code, out, _ = users_cli(capsys, monkeypatch, "add", "王医生", "--role", "supervisor", "--language", "zh-CN",
+                             stdin=PASSWORD + "\n")
+    assert (code, out) == (0, "Added 王医生 (supervisor, console in zh).\n")
+    assert users_cli(capsys, monkeypatch, "list")[1] == "王医生\tsupervisor\tactive\tzh\n"
+    assert users_cli(capsys, monkeypatch, "language", "王医生", "en")[1] == "The console of 王医生 is now in en.\n"
+    assert users_cli(capsys, monkeypatch, "language", "王医生", "en")[1] == "The console of 王医生 is already in en.\n"
+    assert users_cli(capsys, monkeypatch, "language", "王医生", "auto")[1] == \
+        "The console of 王医生 now follows the browser's language.\n"
+    with Session(db) as session:
+        assert session.exec(select(User.language)).one() is None
+    assert [(action, target, detail) for _, action, target, detail in _cli_audit(db) if action == "language"] == [
+        ("language", "user 王医生", "en"), ("language", "user 王医生", "auto")]
+
+
+@pytest.mark.parametrize("argv", [["add", "maria", "--role", "viewer", "--language", "fr"],
+                                  ["language", "maria", "klingon"]], ids=["add", "language"])
+def test_users_unknown_console_language_is_refused_before_anything(db, capsys, monkeypatch, argv):
+    if argv[0] == "language":
+        users_cli(capsys, monkeypatch, "add", "maria", "--role", "viewer", stdin=PASSWORD + "\n")
+    code, out, err = users_cli(capsys, monkeypatch, *argv, stdin=PASSWORD + "\n")
+    assert code == 2 and "unknown console language" in err and "use en, zh, auto" in err
+    with Session(db) as session:
+        assert [user.language for user in session.exec(select(User))] == ([None] if argv[0] == "language" else [])
+
+
+def test_users_language_of_nobody_is_an_error(db, capsys, monkeypatch):
+    code, _, err = users_cli(capsys, monkeypatch, "language", "nobody", "zh")
+    assert code == 1 and "no user named 'nobody'" in err

@@ -49,12 +49,12 @@ def hostile(db):
     return db
 
 
-@pytest.mark.parametrize("path", ["/results/export.csv", "/api/v1/results.csv"])
-def test_console_csv_with_a_nul_is_whole_and_equals_screening_export(client, hostile, path):
+@pytest.mark.parametrize("path, mark", [("/results/export.csv", "\ufeff"), ("/api/v1/results.csv", "")])
+def test_console_csv_with_a_nul_is_whole_and_equals_screening_export(client, hostile, path, mark):
     response = client.get(path, headers={"Authorization": f"Bearer {api_token(hostile, 'operator')}"})
     assert response.status_code == 200
-    assert response.content.decode("utf-8") == _cli_csv(hostile)
-    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert response.content.decode("utf-8") == mark + _cli_csv(hostile)  # the page's download has the mark
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [(r["household_id"], r["temperature_said"], r["reason"]) for r in rows] == [
         ("'=1+1", "thirty eight", "'=HYPERLINK(\"x\")")]
 
@@ -78,7 +78,7 @@ def test_console_exports_of_any_stored_text_complete_and_agree(db, text):
     store_everywhere(db, text)
     filters = exports.ResultFilters()
     with Session(db) as session:
-        streamed = b"".join(exports.stream_csv(session, filters=filters)).decode("utf-8")
+        streamed = b"".join(exports.stream_csv(session, filters=filters, bom=False)).decode("utf-8")
         book = io.BytesIO()
         assert exports.write_xlsx(session, filters=filters, out=book) == 1
     assert streamed == _cli_csv(db)

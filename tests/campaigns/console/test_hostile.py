@@ -26,7 +26,7 @@ HOSTILE = {
     "control": "\x1b[2J\r\n", "float": "1e309", "cursor": f"9999-12-31T23:59:59.999999Z_{2 ** 63}",
 }
 ESCALATIONS = 1000  # each change gets an open one of its own, so every value reaches the checks
-FORM = {"name": "operator", "password": PASSWORD, "note": "Visited.", "assignee": "operator"}
+FORM = {"name": "operator", "password": PASSWORD, "note": "Visited.", "assignee": "operator", "language": "en"}
 JSON = {"user": "operator", "note": "Visited."}
 RESIGN = {"/login", "/logout"}  # a request there may sign the walker out or in as someone else
 

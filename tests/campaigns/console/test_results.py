@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from campaigns.cli import main as cli_main
 from campaigns.records import export
 from campaigns.console import exports, pages_results
 from campaigns.records.models import AuditEntry, Campaign, Escalation, Household, Screening
@@ -242,18 +243,43 @@ def test_results_page_links_walk_older_and_back_newer(client, seeded, monkeypatc
     ("?abnormal=1", {"abnormal_only": True}),
     ("?campaign=daily&from=2024-03-02&abnormal=1", {"campaign_id": "daily", "since": _at(2, 0), "abnormal_only": True}),
 ], ids=["all", "campaign", "since", "abnormal", "combined"])
-@pytest.mark.parametrize("path", ["/results/export.csv", "/api/v1/results.csv"])
-def test_results_csv_equals_screening_export(client, db, seeded, query, options, path):
+@pytest.mark.parametrize("path, bom", [("/results/export.csv", True), ("/api/v1/results.csv", False)],
+                         ids=["page", "api"])
+def test_results_csv_equals_screening_export(client, db, seeded, tmp_path, query, options, path, bom):
+    """Byte for byte: the page's download is `screening export`'s file (with its byte-order mark), the
+    API's is `screening export --no-bom`'s."""
     response = client.get(f"{path}{query}", headers=_bearer(db, "operator"))
+    written = tmp_path / "cli.csv"
+    argv = ["export", "--out", str(written), *([] if bom else ["--no-bom"])]
+    argv += [*(["--campaign", options["campaign_id"]] if "campaign_id" in options else []),
+             *(["--since", options["since"].isoformat()] if "since" in options else []),
+             *(["--abnormal-only"] if options.get("abnormal_only") else [])]
+    assert cli_main(argv) == 0
+    assert response.content == written.read_bytes()
+    assert response.content.startswith(b"\xef\xbb\xbf") == bom
     expected = _cli_csv(db, **options)
-    assert response.content.decode("utf-8") == expected
     assert expected.count("\r\n") > 1 and "'=HYPERLINK" in _cli_csv(db)  # the data is really there
+
+
+def test_results_csv_carries_chinese_names_for_excel(client, db, seeded):
+    with Session(db) as session:
+        session.add(Household(id="户-9", phone="+8613800000009", contact_name="王医生", community="东城区"))
+        session.add(Screening(household_id="户-9", person_index=0, person_name="王医生", conversation_id="zh-1",
+                              channel="voice", started_at=_at(9, 9), finished_at=_at(9, 9), temperature_said="三十八度六",
+                              reason="体温 38.6 °C", outcome="completed"))
+        session.commit()
+    page = client.get("/results/export.csv", headers=_bearer(db, "operator")).content
+    assert page[:3] == b"\xef\xbb\xbf" and page.count(b"\xef\xbb\xbf") == 1  # one mark, at the start
+    rows = list(csv.DictReader(io.StringIO(page.decode("utf-8-sig"))))
+    assert [(r["household_id"], r["temperature_said"], r["reason"]) for r in rows if r["household_id"] == "户-9"] == [
+        ("户-9", "三十八度六", "体温 38.6 °C")]
+    assert page.decode("utf-8-sig").encode("utf-8") == page[3:]  # UTF-8 throughout, nothing re-encoded
 
 
 @pytest.mark.parametrize("query, keys", [("?community=North", ["ana", "ben"]), ("?urgent=1", ["cai"]),
                                          ("?to=2024-03-01", ["ana", "ben"]), ("?channel=chat", ["dee", "eve"])])
 def test_results_csv_applies_the_console_filters(client, db, seeded, query, keys):
-    text = client.get(f"/results/export.csv{query}", headers=_bearer(db, "operator")).text
+    text = client.get(f"/results/export.csv{query}", headers=_bearer(db, "operator")).content.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [(r["household_id"], r["person"], r["finished_at"]) for r in rows] == [
         (s[1], str(s[2]), f"{s[6]:%Y-%m-%dT%H:%M:%SZ}") for s in SCREENINGS if s[0] in keys]
@@ -423,7 +449,7 @@ def test_results_table_and_exports_on_postgres(pg_db):
     with TestClient(create_app(get_settings())) as client:
         headers = _bearer(pg_db, "operator")
         assert client.get("/results/export.csv?campaign=daily", headers=headers).text == \
-            _cli_csv(pg_db, campaign_id="daily")
+            export.BOM + _cli_csv(pg_db, campaign_id="daily")
         workbook = openpyxl.load_workbook(io.BytesIO(client.get("/results/export.xlsx", headers=headers).content))
         assert workbook.worksheets[0].max_row == 1 + len(SCREENINGS)
         items = client.get("/api/v1/results?limit=2", headers=headers).json()["items"]

@@ -195,7 +195,7 @@ def test_export_to_path_replaces_atomically(session, tmp_path):
     path = tmp_path / "results.csv"
     path.write_text("old")
     assert export_to_path(session, path=path) == 1
-    assert path.read_text(encoding="utf-8").startswith("household_id,")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfhousehold_id,")  # the byte-order mark Excel needs
     assert not (tmp_path / "results.csv.tmp").exists()
 
 
@@ -361,7 +361,7 @@ def test_cli_export_with_a_nul_in_an_answer_succeeds(db, tmp_path, capsys):
         add(session, household_id="=1+1", temperature_said="thirty\x00 eight")
     path = tmp_path / "results.csv"
     assert main(["export", "--out", str(path)]) == 0
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:
         rows = as_dicts(list(csv.reader(handle)))
     assert [(r["household_id"], r["temperature_said"]) for r in rows] == [("'=1+1", "thirty eight")]
     assert capsys.readouterr().out.strip() == f"wrote 1 row to {path}"
