@@ -1,8 +1,8 @@
 """`make bench`: the conversation (lean vs stock model) and the campaign engine.
 
-Conversation: whole scripted conversations through the model in-process; each configuration
-runs in its own process pinned to one core, one after the other in the same run, so the
-ratios compare like with like on a shared, noisy machine.
+Conversation: whole scripted conversations through the model in-process, English and Mandarin
+interleaved (bot/demo.py); each configuration runs in its own process pinned to one core, one
+after the other in the same run, so the ratios compare like with like on a shared, noisy machine.
 Engine: importing 1M households (time, peak memory), planning a round for 1M households,
 and the dispatch rate against the configured calls per second, each in its own process.
 Voice: p50/p99 response time of the voice webhooks under 100 concurrent simulated calls
@@ -28,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = {"lean (config.yml)": ROOT / "config.yml", "stock (rasa init)": ROOT / "bench" / "stock_config.yml"}
+LANGUAGES = ("en", "zh")
+LANGUAGE_NAMES = {"en": "English", "zh": "Mandarin"}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -35,49 +37,85 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-async def converse(bot, conversations: int) -> tuple[list[float], float]:
-    from bot.demo import SCRIPTS
+def mandarin_phones(first: int, count: int) -> list[str]:
+    """A fresh Mandarin household per conversation (as each English conversation is a fresh
+    walk-in), created in the bench database before the clock starts."""
+    from sqlmodel import Session
 
-    latencies: list[float] = []
-    started = time.perf_counter()
-    for n in range(conversations):
-        _, lines = SCRIPTS[n % len(SCRIPTS)]
-        sender = f"+1415666{n:04d}"
-        for line in lines:
-            t0 = time.perf_counter()
-            await bot.send(sender, line)
-            latencies.append((time.perf_counter() - t0) * 1000)
-    return latencies, time.perf_counter() - started
+    from bot.demo import mandarin_household
+    from campaigns.records.db import get_engine
+    from campaigns.settings import get_settings
+
+    phones = [f"+86139{n:08d}" for n in range(first, first + count)]
+    with Session(get_engine(get_settings().database_url)) as session:
+        for phone in phones:
+            mandarin_household(session, phone)
+        session.commit()
+    return phones
 
 
-async def heldout_accuracy(bot) -> float:
-    from tests.bot.test_rasa_checks import HELDOUT, _examples
+async def converse(bot, conversations: int, first: int = 0) -> dict[str, dict]:
+    """English and Mandarin scripts, interleaved one conversation each, so drift in the machine's
+    load hits both languages alike. A Mandarin conversation is Mandarin because its household
+    is (the server sets the language from the session metadata's phone), never from its text."""
+    from bot.demo import SCRIPTS, ZH_SCRIPTS, send_mandarin
 
-    pairs = _examples(HELDOUT)
+    phones = mandarin_phones(first, conversations)
+    runs = {language: {"latencies": [], "wall": 0.0} for language in LANGUAGES}
+    for n in range(first, first + conversations):
+        for language, scripts in (("en", SCRIPTS), ("zh", ZH_SCRIPTS)):
+            _, lines = scripts[n % len(scripts)]
+            run = runs[language]
+            started = time.perf_counter()
+            for line in lines:
+                t0 = time.perf_counter()
+                if language == "en":
+                    await bot.send(f"+1415666{n:04d}", line)
+                else:
+                    await send_mandarin(bot, phones[n - first], line)
+                run["latencies"].append((time.perf_counter() - t0) * 1000)
+            run["wall"] += time.perf_counter() - started
+    return runs
+
+
+async def heldout_accuracy(bot, path: Path) -> float:
+    from tests.bot.test_rasa_checks import _examples
+
+    pairs = _examples(path)
     hits = 0
     for text, intent in pairs:
         hits += (await bot.agent.parse_message(text))["intent"]["name"] == intent
     return hits / len(pairs)
 
 
+def measure_model(model: Path, conversations: int) -> dict:
+    """Load, warm up, converse in both languages, parse the held-out files; in this process."""
+    from bot.inprocess import InProcessBot
+    from tests.bot.test_rasa_checks import HELDOUT
+
+    t0 = time.perf_counter()
+    bot = InProcessBot.load(model)
+    load_s = time.perf_counter() - t0
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(converse(bot, 3, first=9000))  # warm-up: first calls compile and cache
+    runs = loop.run_until_complete(converse(bot, conversations))
+    result: dict = {"load_s": load_s}
+    for language, run in runs.items():
+        latencies = run["latencies"]
+        result[language] = {"p50_ms": statistics.median(latencies), "p99_ms": percentile(latencies, 0.99),
+                            "turns": len(latencies), "conv_per_s": conversations / run["wall"],
+                            "accuracy": loop.run_until_complete(heldout_accuracy(bot, HELDOUT[language]))}
+    return result
+
+
 def measure_one(config: Path, conversations: int) -> dict:
-    """Runs in a child process: load, warm up, converse, parse the held-out file."""
+    """Runs in a child process, pinned to one core, on a fresh database."""
     os.sched_setaffinity(0, {0})  # conversations per second on one core
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["SCREENING_DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"
-        from bot.inprocess import InProcessBot
         from bot.model import ensure_model
 
-        model = ensure_model(config)
-        t0 = time.perf_counter()
-        bot = InProcessBot.load(model)
-        load_s = time.perf_counter() - t0
-        loop = asyncio.new_event_loop()
-        loop.run_until_complete(converse(bot, 3))  # warm-up: first calls compile and cache
-        latencies, wall = loop.run_until_complete(converse(bot, conversations))
-        accuracy = loop.run_until_complete(heldout_accuracy(bot))
-    return {"load_s": load_s, "p50_ms": statistics.median(latencies), "p99_ms": percentile(latencies, 0.99),
-            "turns": len(latencies), "conv_per_s": conversations / wall, "accuracy": accuracy}
+        return measure_model(ensure_model(config), conversations)
 
 
 def run_child(config: Path, conversations: int) -> dict:
@@ -89,16 +127,37 @@ def run_child(config: Path, conversations: int) -> dict:
 
 
 def report(results: dict[str, dict]) -> None:
-    (lean_name, lean), (stock_name, stock) = results.items()
-    rows = [("p50 turn latency (ms)", "p50_ms", "{:.1f}"), ("p99 turn latency (ms)", "p99_ms", "{:.1f}"),
-            ("conversations/s, one core", "conv_per_s", "{:.2f}"), ("model load (s)", "load_s", "{:.2f}"),
-            ("held-out intent accuracy", "accuracy", "{:.3f}")]
-    print(f"\n{'':28}{lean_name:>20}{stock_name:>20}{'ratio':>10}")
-    for label, key, fmt in rows:
-        better_low = key in ("p50_ms", "p99_ms", "load_s")
-        ratio = stock[key] / lean[key] if better_low else lean[key] / stock[key]
-        print(f"{label:28}{fmt.format(lean[key]):>20}{fmt.format(stock[key]):>20}{ratio:>9.2f}x")
-    print(f"\n(ratio > 1 means the lean configuration is better; {lean['turns']} timed turns each)")
+    """English beside Mandarin, lean and stock, each target on the line of its figures."""
+    (lean_label, lean), (stock_label, stock) = results.items()
+    lean_name, stock_name = lean_label.split()[0], stock_label.split()[0]
+    share = lean["zh"]["p50_ms"] / lean["en"]["p50_ms"]
+    print(f"\n{'':32}{'English':>10}{'Mandarin':>10}   target")
+    for name, run in ((lean_name, lean), (stock_name, stock)):
+        for key in ("p50_ms", "p99_ms"):
+            target = f"Mandarin/English {share:.2f}x <= 1.50x: {_verdict(share <= 1.5)}" \
+                if run is lean and key == "p50_ms" else ""
+            _row(f"{key[:3]} turn latency (ms), {name}", run, key, "{:.1f}", target)
+    for key in ("p50_ms", "p99_ms"):
+        speedup = {language: stock[language][key] / lean[language][key] for language in LANGUAGES}
+        print(f"{key[:3] + ' ' + lean_name + ' speed-up over ' + stock_name:32}"
+              + "".join(f"{speedup[language]:>9.2f}x" for language in LANGUAGES)
+              + f"   >= 3x in both: {_verdict(min(speedup.values()) >= 3)}")
+    for label, key, fmt in (("held-out intent accuracy", "accuracy", "{:.3f}"),
+                            ("conversations/s one core", "conv_per_s", "{:.2f}")):
+        for name, run in ((lean_name, lean), (stock_name, stock)):
+            _row(f"{label}, {name}", run, key, fmt)
+    print(f"{'model load (s), lean / stock':32}{lean['load_s']:>10.2f}{stock['load_s']:>10.2f}   (both languages)")
+    print(f"\n(lean = {lean_label}, stock = {stock_label}; "
+          f"{lean['en']['turns']} English and {lean['zh']['turns']} Mandarin timed turns each)")
+
+
+def _row(label: str, run: dict, key: str, fmt: str, target: str = "") -> None:
+    print(f"{label:32}" + "".join(f"{fmt.format(run[language][key]):>10}" for language in LANGUAGES)
+          + (f"   {target}" if target else ""))
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
 
 
 def main(argv: list[str] | None = None) -> int:

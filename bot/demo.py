@@ -1,4 +1,5 @@
-"""A short scripted self-report chat through the real model and actions; prints the rows written.
+"""Short scripted self-report chats, in English and Mandarin, through the real model and actions;
+prints the rows written.
 
 Usage: python -m bot.demo   (database: SCREENING_DATABASE_URL, by default out/screening.db)
 """
@@ -13,7 +14,8 @@ from bot.inprocess import InProcessBot
 from bot.model import ensure_model
 from campaigns.records.db import get_engine
 from campaigns.phones import mask_phone
-from campaigns.records.models import Escalation, Screening
+from campaigns.records.households import find_household_by_phone
+from campaigns.records.models import Escalation, Household, Screening
 from campaigns.settings import get_settings
 
 # (sender phone, what the resident writes, turn by turn)
@@ -27,15 +29,45 @@ SCRIPTS = [
     ("+14155550105", ["report", "yes", "45", "36.9", "I need medicine", "I can't smell anything", "nobody"]),
     ("+14155550106", ["hi", "STOP"]),
 ]
+# The same residents in Mandarin households: the household's language, not the text, makes the
+# conversation Mandarin (see `mandarin_household`).
+ZH_SCRIPTS = [
+    ("+8613900000101", ["你好", "好的", "36度6", "没有，都没有", "没有"]),
+    ("+8613900000102", ["我要报体温", "可以", "三十八度二", "有点咳嗽，嗓子疼", "有，两个", "37度9",
+                        "流鼻涕", "家里没有体温计", "是的", "没有症状"]),
+    ("+8613900000103", ["喂，你好", "是的", "华氏一百零一度", "胸口疼，喘不上气", "没有"]),
+    ("+8613900000104", ["你好", "不行，明天上午九点再打"]),
+    ("+8613900000105", ["上报", "好", "45", "36度9", "我需要药", "闻不到味道", "没有别人"]),
+    ("+8613900000106", ["你好", "退订"]),
+]
+
+
+def mandarin_household(session: Session, phone: str) -> Household:
+    """A Mandarin-speaking household with this phone, as an imported list holds it. A conversation
+    that names the phone in its session metadata (as the SMS channel does after a signed webhook)
+    joins it, and the server sets the language from it."""
+    household = find_household_by_phone(session, phone=phone)
+    if household is None:
+        household = Household(id=f"demo-zh-{phone.lstrip('+')}", phone=phone, language="zh")
+        session.add(household)
+        session.flush()
+    return household
+
+
+async def send_mandarin(bot: InProcessBot, phone: str, text: str) -> list[str]:
+    """A Mandarin household's turn: the session metadata names its phone, never its language."""
+    return await bot.send(phone, text, metadata={"phone": phone})
 
 
 async def chat(bot: InProcessBot) -> None:
-    for sender, lines in SCRIPTS:
-        print(f"\n--- resident {mask_phone(sender)} ---")
-        for line in lines:
-            print(f"  resident: {line}")
-            for reply in await bot.send(sender, line):
-                print(f"  bot:      {reply}")
+    for language, scripts in (("en", SCRIPTS), ("zh", ZH_SCRIPTS)):
+        for sender, lines in scripts:
+            print(f"\n--- resident {mask_phone(sender)} ({language}) ---")
+            for line in lines:
+                print(f"  resident: {line}")
+                replies = await (bot.send(sender, line) if language == "en" else send_mandarin(bot, sender, line))
+                for reply in replies:
+                    print(f"  bot:      {reply}")
 
 
 def last_ids(session: Session) -> tuple[int, int]:
@@ -62,6 +94,9 @@ def main() -> int:
     engine = get_engine(url)
     with Session(engine) as session:
         before = last_ids(session)
+        for phone, _ in ZH_SCRIPTS:
+            mandarin_household(session, phone)
+        session.commit()
     bot = InProcessBot.load(ensure_model())
     asyncio.run(chat(bot))
     with Session(engine) as session:

@@ -19,7 +19,7 @@ def input_files(config: Path) -> list[Path]:
     """Everything that shapes the model: domain, pipeline config, training data, NLU components."""
     files = [ROOT / "domain.yml", config]
     files += sorted(p for p in (ROOT / "data").rglob("*") if p.is_file())
-    return files
+    return files + [ROOT / "bot" / "tokenizer.py"]  # the project's own NLU component
 
 
 def inputs_hash(config: Path) -> str:

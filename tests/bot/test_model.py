@@ -16,11 +16,14 @@ def project(tmp_path, monkeypatch):
     for name in ("domain.yml", "config.yml"):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "data", tmp_path / "data")
+    (tmp_path / "bot").mkdir()
+    shutil.copy(ROOT / "bot" / "tokenizer.py", tmp_path / "bot" / "tokenizer.py")
     monkeypatch.setattr(model, "ROOT", tmp_path)
     return tmp_path
 
 
-@pytest.mark.parametrize("edit", ["domain.yml", "config.yml", "data/nlu.yml", "data/rules.yml"])
+@pytest.mark.parametrize("edit", ["domain.yml", "config.yml", "data/nlu/en.yml", "data/nlu/zh.yml",
+                                  "data/rules.yml", "bot/tokenizer.py"])
 def test_inputs_hash_changes_when_an_input_changes(project, edit):
     before = model.inputs_hash(project / "config.yml")
     with open(project / edit, "a") as f:
