@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
-# Trains only when domain.yml, config.yml or data/ changed (the model is named by their hash).
+# Trains only when domain.yml, config.yml, data/ or bot/tokenizer.py changed (the model is named by their hash).
 model: $(STAMP)
 	@$(PY) -m bot.model
 
