@@ -50,6 +50,8 @@ OPT_IN_WORDS = frozenset({"START", "UNSTOP"})  # and YES, from a resident who op
 # Chinese carriers ask for at the end of a text.
 OUR_OPT_OUT_WORDS = {"退订": "zh", "TD": "zh"}
 _TRAILING = " .!。！"  # "退订。" is still the word; Twilio's own words must be exact
+_COMMAS = ",，、"
+_THANKS = ("谢谢你", "谢谢您", "谢谢", "多谢")  # longest first
 UNSUBSCRIBED = "21610"
 OPT_OUT_INTENT = "/opt_out"  # sent to the bot for an opt-out word, whatever its model makes of the word
 TECHNICAL_FAULT = TEXTS["en"].sms_fault  # in English; a conversation gets its own language's
@@ -143,8 +145,14 @@ class SmsInput(TwilioChannel):
 
 
 def our_opt_out(body: str) -> Optional[str]:
-    """The language of an opt-out word Twilio leaves to us ("退订", "TD", "td", "退订。"), else None."""
-    return OUR_OPT_OUT_WORDS.get(body.strip().rstrip(_TRAILING).upper())
+    """The language of an opt-out word Twilio leaves to us ("退订", "TD", "td", "退订。"), else None.
+    A thanks after it ("退订，谢谢") is still the word; anything else around it is left to the bot."""
+    word = body.strip().rstrip(_TRAILING)
+    for thanks in _THANKS:
+        if word.endswith(thanks):
+            word = word[: -len(thanks)].rstrip(_TRAILING + _COMMAS)
+            break
+    return OUR_OPT_OUT_WORDS.get(word.upper())
 
 
 def _open_conversation(session: Session, phone: str) -> Optional[dict]:

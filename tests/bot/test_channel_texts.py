@@ -54,7 +54,9 @@ def test_texts_in_a_language(language, expected):
 
 @pytest.mark.parametrize("body, language", [
     ("退订", "zh"), ("退订。", "zh"), ("退订!", "zh"), (" 退订 ", "zh"), ("TD", "zh"), ("td", "zh"), ("Td.", "zh"),
+    ("退订，谢谢", "zh"), ("退订谢谢", "zh"), ("退订, 谢谢您！", "zh"), ("TD 谢谢", "zh"), ("退订，多谢。", "zh"),
     ("退订吗", None), ("我要退订", None), ("TDD", None), ("STOP", None), ("不是", None), ("", None),
+    ("谢谢", None), ("退订吗，谢谢", None), ("不要退订，谢谢", None),
 ])
 def test_our_opt_out_words(body, language):
     assert our_opt_out(body) == language
