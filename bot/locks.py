@@ -9,6 +9,9 @@ replica's cleanup can delete the lock while another still queues on it.
 
 Here every change of a lock is one Redis transaction (WATCH, then MULTI/EXEC, retried when
 another writer got in between), so tickets are unique and served in order.
+
+A ticket that cannot be given back because Redis went away after the turn was saved is left to
+expire (its lifetime): the turn is answered, not refused after it was recorded.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import json
 import logging
 from typing import Any, Callable, Optional
 
+import redis.exceptions
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
@@ -83,4 +87,9 @@ class SafeRedisLockStore(RedisLockStore):
             lock.remove_ticket_for(ticket_number)
             return lock if lock.is_someone_waiting() else None
 
-        self._change(conversation_id, release)
+        try:
+            self._change(conversation_id, release)
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
+            log.warning("the lock store (Redis) cannot be reached to give back ticket %s of conversation %s; "
+                        "it expires in %.0f s: %s", ticket_number, conversation_id, LOCK_LIFETIME,
+                        type(error).__name__)

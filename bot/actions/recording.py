@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Optional
 
 from rasa_sdk import Tracker
+from sqlmodel import select
 
 from bot.actions import context
 from bot.assessment import Ending, PersonResult, summarize
@@ -30,6 +31,8 @@ def record_screening(tracker: Tracker, *, state: dict, ending: Ending) -> list[P
             symptoms=frozenset(rules["symptoms"]) if "symptoms" in rules else None,
             red_flags=frozenset(rules["red_flags"]) if "red_flags" in rules else None,
         )
+        if _recorded(session, tracker.sender_id, started):
+            return results
         names = case_people.roster(contact_name=household.contact_name, member_names=household.member_names,
                                    members=household.members)
         rows = [add_screening(session, screening=_row(tracker, household, result, state, started, finished,
@@ -39,6 +42,13 @@ def record_screening(tracker: Tracker, *, state: dict, ending: Ending) -> list[P
         session.commit()
         notify_opened(raised, household)
     return results
+
+
+def _recorded(session, conversation_id: str, started: datetime) -> bool:
+    """Whether this screening is recorded already: the database can go away after this action
+    wrote it and before the turn was saved, and the resident then answers again."""
+    return session.exec(select(Screening.id).where(Screening.conversation_id == conversation_id,
+                                                   Screening.started_at == started).limit(1)).first() is not None
 
 
 def _started_at(tracker: Tracker) -> Optional[datetime]:

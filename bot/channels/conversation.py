@@ -10,9 +10,11 @@ from typing import Any, Optional
 
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted
 
+from bot.channels.storage import store_unavailable, tune_tracker_engine
 from bot.questions import is_question, question_of
 from bot.understanding import WRITTEN_IN, language_written
 
@@ -60,17 +62,18 @@ async def converse(agent: Agent, *, channel: str, conversation_id: str, text: st
                    metadata: Optional[dict[str, Any]] = None) -> Reply:
     """One resident message in, the bot's replies out. A turn that fails or trips Rasa's
     circuit breaker still gets a way forward, and leaves the conversation listening, so the
-    next message works; the same text is never sent twice in one reply."""
+    next message works; the same text is never sent twice in one reply. When the database or
+    the lock store cannot be reached, StoreUnavailable (a 503) and nothing of the turn is kept."""
     collector = ReplyCollector(channel)
     # What the message is written in, worked out here from its text, chooses a walk-in's
     # language at session start; whatever a caller put under the same key is replaced.
     metadata = {**(metadata or {}), WRITTEN_IN: language_written(text)}
     message = UserMessage(text, collector, conversation_id, input_channel=channel, metadata=metadata)
-    if agent.processor is not None:
-        agent.processor.on_circuit_break = _jammed  # tells the collector, at no cost per turn
+    _watch(agent)
     try:
         await agent.handle_message(message)
-    except Exception:
+    except (Exception, _TurnAbandoned) as error:
+        _raise_if_unavailable(error, conversation_id)
         log.exception("conversation %s: the turn failed", conversation_id)
         collector.jammed = True
     if collector.jammed:
@@ -84,6 +87,69 @@ async def converse(agent: Agent, *, channel: str, conversation_id: str, text: st
 def _once(messages: list[dict]) -> list[dict]:
     seen: set[str] = set()
     return [m for m in messages if not (m["text"] in seen or seen.add(m["text"]))]
+
+
+class _TurnAbandoned(BaseException):
+    """An action's store could not be reached. Rasa catches every Exception an action raises,
+    drops the action's events and saves the rest of the turn; this passes by, and nothing is saved."""
+
+
+def _watch(agent: Agent) -> None:
+    """Hear of every failure, at no cost per turn: Rasa's circuit breaker tells the collector, a
+    tracker store error is raised where Rasa would carry on with a tracker in memory (a fresh
+    conversation when reading fails, a turn kept in this process only when writing does), and an
+    action whose store is gone abandons the turn. The tracker store's engine is tuned once."""
+    processor = agent.processor
+    if processor is not None:
+        processor.on_circuit_break = _jammed
+        if not hasattr(processor, "_run_action_as_rasa_does"):
+            processor._run_action_as_rasa_does = processor._run_action
+            processor._run_action = _strict_actions(processor._run_action)
+    if isinstance(agent.tracker_store, FailSafeTrackerStore):
+        agent.tracker_store._on_tracker_store_error = _raise
+        engine = getattr(agent.tracker_store._tracker_store, "engine", None)
+        if engine is not None:
+            tune_tracker_engine(engine)
+
+
+def _strict_actions(run_action):
+    async def run_action_strictly(action, *args: Any, **kwargs: Any) -> bool:
+        return await run_action(_StrictAction(action), *args, **kwargs)
+
+    return run_action_strictly
+
+
+class _StrictAction:
+    """The action as it is, but for a store that cannot be reached: then the turn is abandoned."""
+
+    def __init__(self, action) -> None:
+        self._action = action
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._action, name)
+
+    async def run(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await self._action.run(*args, **kwargs)
+        except Exception as error:
+            if store_unavailable(error) is None:
+                raise
+            raise _TurnAbandoned(self._action.name()) from error
+
+
+def _raise(error: Exception) -> None:
+    raise error
+
+
+def _raise_if_unavailable(error: BaseException, conversation: str) -> None:
+    """StoreUnavailable, with one log line naming the store, if a store could not be reached;
+    an abandoned turn goes no further either way."""
+    down = store_unavailable(error)
+    if down is not None:
+        log.error("conversation %s: %s; answered 503, the turn not taken", conversation, down.reason)
+        raise down from error
+    if isinstance(error, _TurnAbandoned):
+        raise error
 
 
 def _jammed(tracker, output_channel, nlg) -> None:
@@ -113,6 +179,7 @@ async def hang_up(agent: Agent, conversation: str, channel: str = "voice") -> bo
     """Run the hang-up action in a conversation the resident left, as Rasa's /execute endpoint
     would: what was answered is recorded as partial and the screening form is closed.
     False when there was nothing to close (no conversation, or one that had ended)."""
+    _watch(agent)
     try:
         tracker = await agent.tracker_store.retrieve(conversation)
         if tracker is None or tracker.active_loop_name is None:
@@ -121,14 +188,22 @@ async def hang_up(agent: Agent, conversation: str, channel: str = "voice") -> bo
             await asyncio.wait_for(agent.execute_action(conversation, HANG_UP_ACTION, ReplyCollector(channel),
                                                         None, None), HANG_UP_WAIT)
         return True
-    except Exception:
+    except (Exception, _TurnAbandoned) as error:
+        _raise_if_unavailable(error, conversation)
         log.exception("conversation %s: recording the hang-up failed", conversation)
         return False
 
 
 async def last_question(agent: Optional[Agent], conversation: str) -> Optional[str]:
     """The question the bot asked last, to repeat it after silence."""
-    tracker = await agent.tracker_store.retrieve(conversation) if agent else None
+    tracker = None
+    if agent is not None:
+        _watch(agent)
+        try:
+            tracker = await agent.tracker_store.retrieve(conversation)
+        except Exception as error:
+            _raise_if_unavailable(error, conversation)
+            raise
     for event in reversed(tracker.events if tracker else []):
         if getattr(event, "text", None) and is_question((getattr(event, "metadata", None) or {}).get("utter_action")):
             return event.text

@@ -22,7 +22,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.conversation import converse, hang_up
-from bot.channels.storage import context_of
+from bot.channels.storage import StoreUnavailable, context_of
 from campaigns.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,11 @@ class OutreachInput(InputChannel):
                 body = json.loads(request.body or b"{}")
             except ValueError:
                 return response.json({"error": "the body is not JSON"}, status=400)
-            return await self._serve(request, action, body if isinstance(body, dict) else {}, request.app.ctx.agent)
+            try:
+                return await self._serve(request, action, body if isinstance(body, dict) else {},
+                                         request.app.ctx.agent)
+            except StoreUnavailable as down:  # the dispatcher tries the attempt again later
+                return response.json({"error": str(down)}, status=503)
 
         hooks.add_route(route, "/<action:open|say|close>", methods=["POST"], name="outreach")
         return hooks
@@ -81,6 +85,8 @@ class OutreachInput(InputChannel):
         try:
             reply = await converse(agent, channel=channel, conversation_id=call.conversation_id, text=text,
                                    metadata={"attempt_id": call.attempt_id})
+        except StoreUnavailable:
+            raise
         except Exception:
             log.exception("outreach conversation %s: the bot failed", call.conversation_id)
             return response.json({"error": "the bot failed"}, status=502)

@@ -30,7 +30,7 @@ from bot.channels.channel_texts import TEXTS, texts_in
 from bot.channels.chat import TOO_LONG
 from bot.channels.conversation import converse, last_question
 from bot.channels.edge import RateLimiter, clean_text, too_long
-from bot.channels.storage import carrier_event, context_of, in_database
+from bot.channels.storage import StoreUnavailable, carrier_event, context_of, in_database
 from bot.channels.twilio_base import Handler, TwilioChannel, xml
 from campaigns.records.households import find_household_by_phone, record_opt_in, record_opt_out
 from campaigns.phones import mask_phone, normalize_phone
@@ -99,6 +99,8 @@ class SmsInput(TwilioChannel):
         try:
             reply = await converse(agent, channel="sms", conversation_id=sender, text=body or "?",
                                    metadata=metadata)
+        except StoreUnavailable:  # a 503, as for any store failure on this route: nothing to text back
+            raise
         except Exception:
             log.exception("sms conversation with %s: the bot failed", mask_phone(phone))
             call = await context_of(conversation["attempt"]) if conversation else None

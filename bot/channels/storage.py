@@ -1,11 +1,20 @@
-"""The channels' database work, kept off the event loop: call contexts and carrier events."""
+"""The channels' database work, kept off the event loop: call contexts and carrier events; and
+telling a store that cannot be reached (the database, Redis) from any other fault."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import re
 from collections import OrderedDict
 from typing import Any, Callable, Optional
 
+import aiohttp
+import redis.exceptions
+import sqlalchemy.event
+import sqlalchemy.exc
+from rasa.utils.endpoints import ClientResponseError
+from sanic.exceptions import ServiceUnavailable
 from sqlmodel import Session
 
 from campaigns.records.carrier_events import add_carrier_event
@@ -17,17 +26,119 @@ from campaigns.settings import get_settings
 log = logging.getLogger(__name__)
 _CONTEXTS: "OrderedDict[int, CallContext]" = OrderedDict()
 _CONTEXTS_KEPT = 4096  # an attempt's context never changes; a call makes ~8 webhooks
+BRIEFLY_UNAVAILABLE = "the service is briefly unavailable; please try again in a minute"
+DRIVERS = {"psycopg2": "PostgreSQL", "sqlite3": "SQLite", "asyncpg": "PostgreSQL", "pymysql": "MySQL"}
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+_PASSWORD = re.compile(r"(password\s*=\s*)\S+", re.IGNORECASE)
+# How the action server reports an action whose database went away (its answer is a 500 with the
+# error's text): SQLAlchemy's own codes for OperationalError and InterfaceError, in its message.
+_ACTION_SERVER_DB = re.compile(r"sqlalche\.me/e/\d+/(e3q8|rvf5)")
+
+
+class StoreUnavailable(ServiceUnavailable):
+    """A store the bot needs cannot be reached: the request is answered 503 (Sanic answers so for
+    any route this escapes) and none of it is recorded. `reason` is for the log, not the caller."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(BRIEFLY_UNAVAILABLE, quiet=True)
+        self.reason = reason
+
+
+def store_unavailable(error: Optional[BaseException]) -> Optional[StoreUnavailable]:
+    """A StoreUnavailable naming the store when `error`, or an error that led to it, says a store
+    cannot be reached; None for any other fault."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, StoreUnavailable):
+            return error
+        if isinstance(error, aiohttp.ClientError):  # the action server is down: a jammed turn, not a store
+            return None
+        store = _store_of(error)
+        if store is not None:
+            return StoreUnavailable(f"{store} cannot be reached: {_described(error)}")
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__  # Rasa wraps Redis errors in its LockError
+    return None
+
+
+def _store_of(error: BaseException) -> Optional[str]:
+    if isinstance(error, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
+        return "the lock store (Redis)"
+    # OperationalError: refused, dropped, shut down, busy past the timeout; a closed connection
+    # shows as another DBAPIError with connection_invalidated.
+    if isinstance(error, sqlalchemy.exc.OperationalError) or (
+            isinstance(error, sqlalchemy.exc.DBAPIError) and error.connection_invalidated):
+        driver = type(getattr(error, "orig", None)).__module__.split(".")[0]
+        return f"the database ({DRIVERS[driver]})" if driver in DRIVERS else "the database"
+    if isinstance(error, ClientResponseError) and _ACTION_SERVER_DB.search(_text_of(error)):
+        return "the database (of the action server)"
+    if isinstance(error, (ConnectionError, TimeoutError)):
+        return "a store"
+    return None
+
+
+def _described(error: BaseException) -> str:
+    """The error's type and first line; never its SQL parameters, nor a password in it."""
+    if isinstance(error, sqlalchemy.exc.DBAPIError) and error.orig is not None:
+        error = error.orig  # the driver's own message: SQLAlchemy's adds the statement and its values
+    text = str(error)
+    if isinstance(error, ClientResponseError):
+        text = _reported(_text_of(error))
+    line = (text.strip().splitlines() or [""])[0][:200]
+    line = _PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", line))
+    return f"{type(error).__name__}: {line}"
+
+
+def _text_of(error: ClientResponseError) -> str:
+    text = error.text or ""
+    return text.decode(errors="replace") if isinstance(text, bytes) else text
+
+
+def _reported(body: str) -> str:
+    """The error an action server reported in its answer ({"error": "...", ...})."""
+    try:
+        return str(json.loads(body).get("error") or "")
+    except (ValueError, AttributeError):
+        return ""
+
+
+def tune_tracker_engine(engine: sqlalchemy.engine.Engine) -> None:
+    """Make the engine of Rasa's SQL tracker store behave as the project's own (campaigns.records.db):
+    on SQLite, WAL with synchronous=NORMAL (a killed process loses nothing; a commit waits on no
+    fsync); elsewhere, a connection the server closed (a restart) is replaced, not failed on."""
+    if getattr(engine, "tuned_for_turns", False):
+        return
+    if engine.dialect.name == "sqlite":
+        sqlalchemy.event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine.pool._pre_ping = True  # what create_engine(pool_pre_ping=True) sets; Rasa does not
+    engine.tuned_for_turns = True
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 async def in_database(work: Callable[[Session], Any]) -> Any:
-    """Run `work(session)` in a worker thread and commit, so the event loop never waits on the database."""
+    """Run `work(session)` in a worker thread and commit, so the event loop never waits on the
+    database; all of it or, when the database goes away, none of it (StoreUnavailable)."""
     def run() -> Any:
         with Session(get_engine(get_settings().database_url)) as session:
             result = work(session)
             session.commit()
             return result
 
-    return await asyncio.get_running_loop().run_in_executor(None, run)
+    try:
+        return await asyncio.get_running_loop().run_in_executor(None, run)
+    except Exception as error:
+        down = store_unavailable(error)
+        if down is None:
+            raise
+        log.error("%s; answered 503", down.reason)
+        raise down from error
 
 
 async def context_of(attempt_id: int) -> Optional[CallContext]:

@@ -34,6 +34,8 @@ def make_engine(url: str) -> sa.engine.Engine:
             # SQLAlchemy 1.4 opens a new SQLite connection per session by default; the
             # dispatcher opens thousands of sessions, so keep connections pooled.
             kwargs["poolclass"] = sa.pool.QueuePool
+    else:  # a connection the server closed (a restart, an outage) is replaced, not failed on
+        kwargs["pool_pre_ping"] = True
     engine = sa.create_engine(url, future=True, **kwargs)
     if url.startswith("sqlite"):
         sa.event.listen(engine, "connect", _sqlite_pragmas)
