@@ -1,6 +1,7 @@
 """Serve the assistant: the Rasa server, the action server and the supervisor console, together.
 
 Usage: python -m bot.serve [--port 5005] [--actions-port 5055] [--host localhost] [--console-port 8000]
+                           [--only rasa|actions|console ...] [--actions-url URL]
 All inherit the environment, so SCREENING_DATABASE_URL reaches the actions and the console; that
 database is brought to the newest schema revision first, once, before the three open it.
 Conversations (Rasa's trackers) live in that database too, in Rasa's `events` table, so a
@@ -8,7 +9,12 @@ restarted server carries on where it stopped. With SCREENING_REDIS_URL set, conv
 locked in Redis and the Rasa server runs one Sanic worker per core (SANIC_WORKERS overrides).
 The Rasa server serves only its channels: Rasa's HTTP API (trackers, events) is not served,
 so nothing on the public port reads or writes a conversation but the channels. The action
-server and the console listen on 127.0.0.1. Ctrl-C stops all three.
+server and the console listen on 127.0.0.1 (SANIC_HOST moves the action server). Ctrl-C stops all three.
+
+On several machines, each runs only its part: `--only rasa --actions-url URL` is a Rasa server
+that calls the action server(s) at URL (e.g. a load balancer in front of them) and starts none;
+`--only actions` is an action server alone; `--only console` the console alone. Without
+--actions-url, the Rasa server calls http://localhost:<actions-port>/webhook.
 """
 from __future__ import annotations
 
@@ -22,24 +28,31 @@ from pathlib import Path
 
 from bot.model import ROOT, ensure_model
 
-
-
 MAX_REQUEST_BYTES = 65_536  # any body past this gets 413 before it is read: no route needs more
+PARTS = ("actions", "rasa", "console")  # in the order they start
 
 
-def commands(model: Path, endpoints: Path, args: argparse.Namespace) -> list[list[str]]:
+def commands(model: Path, endpoints: Path, args: argparse.Namespace) -> dict[str, list[str]]:
+    """The command of each part `args.only` names (all three by default), in PARTS order."""
     rasa = [sys.executable, "-m", "bot.rasa_runtime"]  # rasa, with the hot-path fix and masked logs
-    return [
-        [*rasa, "run", "actions", "--actions", "bot.actions", "--port", str(args.actions_port)],
-        [*rasa, "run", "--model", str(model), "--interface", args.host,
-         "--port", str(args.port), "--credentials", str(ROOT / "credentials.yml"),
-         "--endpoints", str(endpoints)],
-        [sys.executable, "-m", "campaigns.console", "--host", "127.0.0.1", "--port", str(args.console_port)],
-    ]
+    every = {
+        "actions": [*rasa, "run", "actions", "--actions", "bot.actions", "--port", str(args.actions_port)],
+        "rasa": [*rasa, "run", "--model", str(model), "--interface", args.host,
+                 "--port", str(args.port), "--credentials", str(ROOT / "credentials.yml"),
+                 "--endpoints", str(endpoints)],
+        "console": [sys.executable, "-m", "campaigns.console", "--host", "127.0.0.1",
+                    "--port", str(args.console_port)],
+    }
+    return {part: command for part, command in every.items() if part in parts(args)}
+
+
+def parts(args: argparse.Namespace) -> tuple[str, ...]:
+    """The parts to start: those `--only` names, else all three."""
+    return tuple(part for part in PARTS if part in (args.only or PARTS))
 
 
 def run(args: argparse.Namespace) -> int:
-    model = ensure_model()
+    model = ensure_model() if "rasa" in parts(args) else ROOT / "models"  # only the Rasa server loads it
     if not upgrade_database():
         return 1
     endpoints_text = endpoints_for(args)
@@ -49,10 +62,10 @@ def run(args: argparse.Namespace) -> int:
         endpoints = Path(tmp) / "endpoints.yml"
         endpoints.write_text(endpoints_text)
         env = environment()
-        envs = [env, {**env, "SANIC_WORKERS": rasa_workers()}, env]
-        procs = [subprocess.Popen(cmd, cwd=ROOT, env=e) for cmd, e in zip(commands(model, endpoints, args), envs)]
-        print(f"Rasa server on http://{args.host}:{args.port}, actions on :{args.actions_port}, console on "
-              f"http://127.0.0.1:{args.console_port}; Ctrl-C stops all three", flush=True)
+        envs = {"rasa": {**env, "SANIC_WORKERS": rasa_workers()}}
+        procs = [subprocess.Popen(cmd, cwd=ROOT, env=envs.get(part, env))
+                 for part, cmd in commands(model, endpoints, args).items()]
+        print(started(args), flush=True)
         stop = lambda *_: [p.send_signal(signal.SIGINT) for p in procs if p.poll() is None]  # noqa: E731
         signal.signal(signal.SIGTERM, stop)
         try:
@@ -67,6 +80,18 @@ def run(args: argparse.Namespace) -> int:
         stop()
         _wait_all(procs)
         return died[0] if died else 0
+
+
+def started(args: argparse.Namespace) -> str:
+    """What listens where, said once everything has been started."""
+    where = {"rasa": f"Rasa server on http://{args.host}:{args.port}", "actions": f"actions on :{args.actions_port}",
+             "console": f"console on http://127.0.0.1:{args.console_port}"}
+    running = [where[part] for part in ("rasa", "actions", "console") if part in parts(args)]
+    return ", ".join(running) + "; Ctrl-C stops " + ("it" if len(running) == 1 else "all")
+
+
+def actions_url(args: argparse.Namespace) -> str:
+    return args.actions_url or f"http://localhost:{args.actions_port}/webhook"
 
 
 def upgrade_database() -> bool:
@@ -96,7 +121,7 @@ def endpoints_for(args: argparse.Namespace) -> str | None:
     from campaigns.settings import get_settings
 
     try:
-        return endpoints_yaml(get_settings(), actions_url=f"http://localhost:{args.actions_port}/webhook")
+        return endpoints_yaml(get_settings(), actions_url=actions_url(args))
     except EndpointsError as exc:
         print(f"bot.serve: {exc}", file=sys.stderr)
         return None
@@ -135,7 +160,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=5005)
     parser.add_argument("--actions-port", type=int, default=5055)
     parser.add_argument("--console-port", type=int, default=8000)
+    parser.add_argument("--only", nargs="+", choices=PARTS, metavar="PART",
+                        help="start only these parts: rasa, actions, console (default: all three)")
+    parser.add_argument("--actions-url", type=http_url, help="the action server(s) the Rasa server calls "
+                        "(default http://localhost:<actions-port>/webhook)")
     return run(parser.parse_args(argv))
+
+
+def http_url(text: str) -> str:
+    """An http(s) URL with a host, for --actions-url; anything else is refused before anything starts."""
+    from urllib.parse import urlsplit
+
+    parts_of = urlsplit(text)
+    if parts_of.scheme not in ("http", "https") or not parts_of.hostname:
+        raise argparse.ArgumentTypeError(f"not an http(s) URL with a host: {text!r}")
+    return text
 
 
 if __name__ == "__main__":

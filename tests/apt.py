@@ -1,4 +1,4 @@
-"""Installing a Debian package the tests need (PostgreSQL, Redis, Chromium and its fonts) on a clean CI machine."""
+"""Installing a Debian package the tests need (PostgreSQL, Redis, nginx, Chromium and its fonts) on a clean CI machine."""
 from __future__ import annotations
 
 import os

@@ -34,7 +34,7 @@ class LiveServer:
     log: Path
 
 
-def start(tmp: Path, *, startup_seconds: float = 180, database_url: str | None = None,
+def start(tmp: Path, *, startup_seconds: float = 300, database_url: str | None = None,
           extra_env: dict[str, str] | None = None, log_name: str = "serve.log") -> LiveServer:
     """`python -m bot.serve` on free ports; on its own SQLite file in `tmp` unless `database_url` is given."""
     port, actions_port, console_port = free_port(), free_port(), free_port()
@@ -90,3 +90,46 @@ def wait_up(url: str, proc: subprocess.Popen, seconds: float) -> None:
         except OSError:
             time.sleep(0.3)
     raise TimeoutError(f"{url} did not come up in {seconds:.0f} s")
+
+
+# --- one part of `python -m bot.serve` at a time, as on several machines -------------------------
+
+def part_environment(database_url: str, public_url: str, extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    """What `start` gives its server, with the public URL (say, a proxy's) given."""
+    return {**os.environ, "SCREENING_DATABASE_URL": database_url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "SCREENING_PUBLIC_URL": public_url, "SCREENING_BOT_TOKEN": BOT_TOKEN,
+            "SCREENING_CHAT_MESSAGES_PER_MINUTE_PER_ADDRESS": "100000", **(extra_env or {})}
+
+
+def start_part(tmp: Path, part: str, *, database_url: str, public_url: str = "", actions_url: str = "",
+               port: int | None = None, extra_env: dict[str, str] | None = None, log_name: str | None = None,
+               startup_seconds: float = 240) -> LiveServer:
+    """`python -m bot.serve --only <part>` on `port` (else a free one): "rasa" (calling the action
+    server at `actions_url`; Twilio signs for `public_url`) or "actions". Its `url` is where it listens."""
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    option = {"rasa": ["--port", str(port), "--actions-url", actions_url], "actions": ["--actions-port", str(port)]}
+    log = tmp / (log_name or f"{part}-{port}.log")
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.serve", "--only", part, "--host", "127.0.0.1", *option[part]],
+            cwd=ROOT, env=part_environment(database_url, public_url or url, extra_env),
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    server = LiveServer(url, database_url, proc, log)
+    try:
+        wait_up(f"{url}/webhooks/voice/" if part == "rasa" else f"{url}/health", proc, startup_seconds)
+    except Exception:
+        stop(server)
+        raise
+    return server
+
+
+def restart_part(tmp: Path, server: LiveServer, part: str, *, actions_url: str = "", public_url: str = "",
+                 extra_env: dict[str, str] | None = None, log_name: str | None = None,
+                 startup_seconds: float = 240) -> LiveServer:
+    """`part` ("rasa" or "actions") started again on the port `server` listened on, after it was
+    stopped or killed: what a supervisor (systemd, Kubernetes) does after a crash."""
+    port = int(server.url.rsplit(":", 1)[1])
+    return start_part(tmp, part, database_url=server.database_url, public_url=public_url or server.url,
+                      actions_url=actions_url, port=port, extra_env=extra_env,
+                      log_name=log_name or f"{part}-{port}-again.log", startup_seconds=startup_seconds)

@@ -35,7 +35,7 @@ def _post(url: str, body: dict) -> list[dict]:
         return json.loads(response.read())
 
 
-def _wait_until_up(url: str, proc: subprocess.Popen, seconds: float = 120) -> None:
+def _wait_until_up(url: str, proc: subprocess.Popen, seconds: float = 300) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         assert proc.poll() is None, "serve exited early"
