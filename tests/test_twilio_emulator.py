@@ -384,3 +384,150 @@ def test_emulator_sms_stop_unsubscribes_and_start_resubscribes():
     assert start == (200, "<Response><Message>Welcome back.</Message></Response>")
     assert h.emu.texts[ALICE][2:] == [START_CONFIRMATION, "Welcome back.", "Welcome."]
     assert (ALICE in h.emu.unsubscribed, again.status) == (False, "queued")
+
+
+# --- a webhook that fails: connection overrides, then the FallbackUrl, then the apology ---------
+
+def _closed_port() -> int:
+    from tests.live import free_port
+
+    return free_port()  # nothing listens there: every connection is refused
+
+
+def _asking(action: str) -> str:
+    return (f'<Response><Gather input="speech" action="{action}"><Say>What is your temperature?</Say>'
+            "</Gather></Response>")
+
+
+def _tries(call, kind: str = "twiml") -> list[tuple[str, object, str]]:
+    return [(ex.url.rpartition("/")[2], ex.status, ex.failure) for ex in call.webhooks if ex.kind == kind]
+
+
+def test_emulator_connection_refused_is_retried_once_by_default_then_apologises_and_completes():
+    closed = _closed_port()
+    routes = {"/voice": _asking(f"http://127.0.0.1:{closed}/temperature")}
+    h, call = asyncio.run(call_once(routes, Resident(answers=["speech:37"]), status_callback_event=ALL_EVENTS))
+    assert _tries(call) == [("voice", 200, ""), ("temperature", None, "ct"), ("temperature", None, "ct")]
+    assert [code for code, _ in call.errors] == [11205]
+    assert (call.heard[-1], call.ended_by, call.status) == (APPLICATION_ERROR_SPEECH, "error", "completed")
+    assert call.callback_statuses == ["initiated", "ringing", "in-progress", "completed"]
+
+
+@pytest.mark.parametrize(
+    "fragment, failing, tries",
+    [("#rc=3&amp;rp=ct", "closed", ["ct"] * 4),
+     ("#rc=0", "closed", ["ct"]),
+     ("", "503", ["5xx"]),  # by default only a connection failure is retried
+     ("#rc=2&amp;rp=5xx", "503", ["5xx"] * 3),
+     ("#rc=2&amp;rp=ct", "503", ["5xx"]),
+     ("#rc=1&amp;rp=4xx,5xx", "404", ["4xx"] * 2),
+     ("#rc=2&amp;rp=all", "503", ["5xx"] * 3),
+     ("#rt=200&amp;rc=1&amp;rp=rt", "slow", ["rt"] * 2),
+     ("#rt=200&amp;rc=1", "slow", ["rt"]),
+     ("#rt=400&amp;tt=1000&amp;rc=5&amp;rp=rt", "slow", ["rt"] * 3)],  # the total time stops the 4th
+    ids=["ct-retried-3", "no-retry", "5xx-default", "5xx-retried", "5xx-not-in-policy", "4xx", "all",
+         "read-timeout", "read-timeout-default-policy", "total-time"],
+)
+def test_emulator_follows_the_connection_overrides_in_the_url_fragment(fragment, failing, tries):
+    closed = _closed_port()
+
+    async def slow(params):
+        await asyncio.sleep(2)
+        return "<Response/>"
+
+    answers = {"503": (503, "busy"), "404": (404, "none"), "slow": slow}
+    routes = {"/voice": None, "/temperature": answers.get(failing)}
+
+    async def scenario():
+        async with harness(routes) as h:
+            where = f"http://127.0.0.1:{closed}" if failing == "closed" else h.app.url("")
+            routes["/voice"] = _asking(f"{where}/temperature{fragment}")
+            h.emu.residents[ALICE] = Resident(answers=["speech:37"])
+            created = await place_call(h)
+            await h.emu.wait_calls(timeout=10)
+            return h.emu.calls[created.sid]
+
+    call = asyncio.run(scenario())
+    assert [failure for _, _, failure in _tries(call)[1:]] == tries
+    assert (call.errors[0][0], call.heard[-1], call.status) == (11205 if failing in ("closed", "slow") else 11200,
+                                                               APPLICATION_ERROR_SPEECH, "completed")
+    assert call.callback_statuses == ["completed"]
+
+
+def test_emulator_a_retry_that_gets_through_carries_on_and_the_fragment_is_neither_sent_nor_signed():
+    answers = iter([(503, "briefly down"), SYMPTOMS])
+
+    async def flaky(params):
+        return next(answers)
+
+    routes = {"/voice": _asking("/temperature#ct=2000&amp;rc=5&amp;rp=ct,5xx"), "/temperature": flaky, "/done": GOODBYE}
+    h, call = asyncio.run(call_once(routes, Resident(answers=["speech:37", "dtmf:1"])))
+    assert _tries(call) == [("voice", 200, ""), ("temperature#ct=2000&rc=5&rp=ct,5xx", 503, "5xx"),
+                            ("temperature#ct=2000&rc=5&rp=ct,5xx", 200, ""), ("done", 200, "")]
+    paths = [path for path, _ in h.app.requests if path != "/status"]
+    assert paths == ["/voice", "/temperature", "/temperature", "/done"]
+    assert [p["SpeechResult"] for p in h.app.params("/temperature")] == ["37", "37"]  # signed without the fragment
+    assert (call.errors, call.heard[-1], call.ended_by) == ([], "Thank you.", "app")
+
+
+def test_emulator_fetches_the_fallback_url_with_the_error_and_carries_on_with_its_twiml():
+    closed = _closed_port()
+    routes = {"/voice": _asking(f"http://127.0.0.1:{closed}/temperature"),
+              "/fallback": "<Response><Say>Please call us back.</Say></Response>"}
+
+    async def scenario():
+        async with harness(routes) as h:
+            h.emu.residents[ALICE] = Resident(answers=["speech:37"])
+            created = await place_call(h, fallback_url=h.app.url("/fallback"))
+            await h.emu.wait_calls(timeout=5)
+            return h, h.emu.calls[created.sid]
+
+    h, call = asyncio.run(scenario())
+    [fallback] = h.app.params("/fallback")
+    assert (fallback["ErrorCode"], fallback["ErrorUrl"]) == ("11205", f"http://127.0.0.1:{closed}/temperature")
+    assert (fallback["SpeechResult"], fallback["CallSid"]) == ("37", call.sid)
+    assert (call.heard[-1], call.ended_by) == ("Please call us back.", "app")
+    assert [code for code, _ in call.errors] == [11205]
+
+
+def test_emulator_a_failing_fallback_url_ends_in_the_apology():
+    closed = _closed_port()
+
+    async def scenario():
+        async with harness({"/voice": (500, "broken")}) as h:
+            created = await place_call(h, fallback_url=f"http://127.0.0.1:{closed}/fallback")
+            await h.emu.wait_calls(timeout=5)
+            return h.emu.calls[created.sid]
+
+    call = asyncio.run(scenario())
+    assert [code for code, _ in call.errors] == [11200, 11205]
+    assert [ex.kind for ex in call.webhooks] == ["twiml", "fallback", "fallback", "status"]
+    assert (call.heard, call.status) == ([APPLICATION_ERROR_SPEECH], "completed")
+
+
+@pytest.mark.parametrize("fragment", ["#rc=6", "#ct=50", "#rt=abc", "#rp=ct,sometimes"])
+def test_emulator_refuses_connection_overrides_twilio_would_refuse(fragment):
+    from tests.twilio_emulator import Overrides
+
+    with pytest.raises(ValueError, match="connection override"):
+        Overrides.of(f"https://x.example/a{fragment}", read=15)
+
+
+def test_emulator_resident_before_answer_hook_runs_while_the_gather_listens():
+    seen = []
+
+    async def hook(number):
+        seen.append((number, [path for path, _ in h_ref[0].app.requests if path != "/status"]))
+
+    h_ref = []
+
+    async def scenario():
+        async with harness(SCREENING) as h:
+            h_ref.append(h)
+            h.emu.residents[ALICE] = Resident(answers=["speech:37", "dtmf:1"], before_answer=hook)
+            created = await place_call(h)
+            await h.emu.wait_calls(timeout=5)
+            return h.emu.calls[created.sid]
+
+    asyncio.run(scenario())
+    assert seen == [(0, ["/voice"]), (1, ["/voice", "/temperature"])]

@@ -13,7 +13,16 @@ What it emulates
   the TwiML verbs Say, Play, Pause, Gather (speech, DTMF, no input; its language and hints are kept
   per call, as `Call.gathers`), Redirect, Hangup and Reject,
   REST hang-up/cancel, and application errors (11200 non-2xx, 11205 timeout or no connection,
-  12100 bad TwiML) that end the call with an apology and a `completed` status.
+  12100 bad TwiML). A failed TwiML fetch is first retried per the URL's connection overrides
+  (see below), then the call's FallbackUrl is fetched (with ErrorCode and ErrorUrl) if it has one;
+  failing that, the resident hears "An application error has occurred", the call ends `completed`
+  and its status callback is still sent.
+- Connection overrides on voice webhooks (TwiML and status callbacks): a URL fragment such as
+  `#ct=2000&rc=5&rp=ct,5xx` sets the connect timeout (ct, ms, 100-10000, default 5000), the read
+  timeout (rt, 100-15000, default `webhook_timeout`), the total time for every try (tt,
+  100-15000, default 15000), the retries (rc, 0-5, default 1) and what is retried (rp: ct, rt,
+  4xx, 5xx, all; default ct). A connection that could not be made is `ct`; a request sent whose
+  connection then dropped is retried only under `all`. The fragment is never sent, nor signed.
 - SMS: status callbacks (queued, sent, delivered | undelivered + ErrorCode), residents replying to
   each batch of received texts through the inbound webhook (`sms_url`), TwiML <Message> replies,
   and the opt-out keywords (STOP... adds to `unsubscribed`, START/UNSTOP/YES removes). Only
@@ -22,9 +31,12 @@ Every webhook is a form POST (GET when the Method says so) signed with X-Twilio-
 
 What it does not emulate
 - Dial, Record, Enqueue, Connect and the other verbs (they count as a 12100 parse failure),
-  FallbackUrl, recordings, media, Messaging Services, async AMD, the HELP keyword, pricing,
-  rate limits, owned-number checks on 'From', and real timing: Pause and Gather timeouts take no
-  time; only `Resident.ring_seconds` waits.
+  a fallback for a verb that fails rather than a fetch, overrides on SMS webhooks, the edge and
+  SNI overrides, Twilio's errors for invalid override values (the emulator raises), recordings,
+  media, Messaging Services, async AMD, the HELP keyword, pricing, rate limits, owned-number
+  checks on 'From', and real timing: Pause and Gather timeouts take no time; only
+  `Resident.ring_seconds` waits (and `Resident.before_answer`, a test's hook), and retries follow
+  each other at once (Twilio documents no pause between them).
 """
 from __future__ import annotations
 
@@ -36,7 +48,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Awaitable, Callable, NamedTuple
 from urllib.parse import urlencode, urljoin
 
 import aiohttp
@@ -60,6 +72,9 @@ PICKUPS = ("answer", "busy", "no_answer", "failed", "machine", "fax")
 _UNANSWERED = {"busy": "busy", "no_answer": "no-answer", "failed": "failed"}
 _EVENT_OF_STATUS = {"initiated": "initiated", "ringing": "ringing", "in-progress": "answered"}
 _E164 = re.compile(r"\+[1-9]\d{7,14}")
+# Twilio's connection overrides: each one's range in milliseconds (rc: retries) and its default.
+_OVERRIDE_RANGES = {"ct": (100, 10_000), "rt": (100, 15_000), "tt": (100, 15_000), "rc": (0, 5)}
+_RETRY_POLICIES = frozenset({"ct", "rt", "4xx", "5xx", "all"})
 
 
 @dataclass
@@ -73,6 +88,9 @@ class Resident:
     answers: list[str] = field(default_factory=list)
     ring_seconds: float = 0.0  # before the outcome; past the call's Timeout it is no-answer
     answered_by: str | None = None  # AnsweredBy override under MachineDetection, e.g. "unknown"
+    # Awaited with the call's gather number (0, 1...) before the resident answers it: they are
+    # still talking, so nothing reaches the application meanwhile (a test restarts a server here).
+    before_answer: Callable[[int], Awaitable[None]] | None = None
 
     def __post_init__(self):
         if self.pickup not in PICKUPS:
@@ -89,8 +107,46 @@ class Exchange(NamedTuple):
     params: dict
     status: int | None  # None: no response (timeout or connection failure)
     text: str
-    kind: str = "twiml"  # twiml (voice document) | status (status callback) | sms (inbound)
+    kind: str = "twiml"  # twiml (voice document) | status (status callback) | sms (inbound) | fallback
     error: str = ""
+    failed_on: str = ""  # no response: ct (no connection) | rt (read timeout) | dropped (after sending)
+
+    @property
+    def failure(self) -> str:
+        """What went wrong, in Twilio's retry-policy words ("" for a 2xx or 3xx answer)."""
+        if self.status is None:
+            return self.failed_on
+        return {4: "4xx", 5: "5xx"}.get(self.status // 100, "")
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """A voice webhook URL's connection overrides (its fragment), in seconds and counts."""
+
+    connect: float = 5.0
+    read: float = 15.0
+    total: float = 15.0
+    retries: int = 1
+    policy: frozenset = frozenset({"ct"})
+
+    @classmethod
+    def of(cls, url: str, *, read: float) -> tuple[str, "Overrides"]:
+        """The URL to request (without its fragment) and its overrides; `read` is the default rt."""
+        base, _, fragment = url.partition("#")
+        given = dict(pair.partition("=")[::2] for pair in fragment.split("&") if pair)
+        for key, (low, high) in _OVERRIDE_RANGES.items():
+            if key in given and not (given[key].isdigit() and low <= int(given[key]) <= high):
+                raise ValueError(f"connection override {key}={given[key]!r} is outside {low}-{high}")
+        policy = frozenset(given.get("rp", "ct").split(","))
+        if not policy <= _RETRY_POLICIES:
+            raise ValueError(f"connection override rp={given['rp']!r}: use ct, rt, 4xx, 5xx or all")
+        seconds = {key: int(given[key]) / 1000 for key in ("ct", "rt", "tt") if key in given}
+        return base, cls(connect=seconds.get("ct", 5.0), read=seconds.get("rt", read),
+                         total=seconds.get("tt", max(15.0, read)), retries=int(given.get("rc", 1)),
+                         policy=_RETRY_POLICIES if "all" in policy else policy)
+
+    def retried(self, failure: str) -> bool:
+        return failure in self.policy or ("all" in self.policy and bool(failure))
 
 
 class Say(NamedTuple):
@@ -122,6 +178,8 @@ class Call:
     events: frozenset = frozenset({"completed"})
     machine_detection: str | None = None
     timeout: float = 60.0
+    fallback_url: str | None = None
+    fallback_method: str = "POST"
     status: str = "queued"
     history: list[str] = field(default_factory=lambda: ["queued"])
     answered_by: str | None = None
@@ -389,6 +447,7 @@ class TwilioEmulator:
             events=frozenset(events | {"completed"}),
             machine_detection=form.get("MachineDetection"),
             timeout=float(form.get("Timeout", 60)),
+            fallback_url=form.get("FallbackUrl"), fallback_method=form.get("FallbackMethod", "POST"),
         )
         self.calls[call.sid] = call
         self._spawn(self._run_call(call))
@@ -542,9 +601,9 @@ class TwilioEmulator:
             "SequenceNumber": str(call.sequence), "CallbackSource": "call-progress-events", **extra,
         }
         call.sequence += 1
-        exchange = await self._request(call.status_callback, params, method=call.status_callback_method,
-                                       timeout=self.callback_timeout)
-        call.webhooks.append(exchange._replace(kind="status"))  # failures are kept, never retried
+        # Failures are kept; retried only as the URL's connection overrides say.
+        await self._voice_request(call, call.status_callback, params, method=call.status_callback_method,
+                                  kind="status", read=self.callback_timeout)
 
     async def _talk(self, call: Call, resident: Resident) -> None:
         """The answered part of the call, until TwiML, the resident or a REST update hangs up."""
@@ -575,13 +634,40 @@ class TwilioEmulator:
             self._hear(call, Say(APPLICATION_ERROR_SPEECH, None, None))
 
     async def _fetch(self, call: Call, url: str, extra: dict, method: str = "POST") -> _Document:
-        exchange = await self._request(url, {**self._voice_params(call), **extra}, method=method)
-        call.webhooks.append(exchange)
+        """The next TwiML document: from `url` (retried per its overrides), else the call's FallbackUrl."""
+        params = {**self._voice_params(call), **extra}
+        try:
+            return await self._document(call, url, params, method, "twiml")
+        except _AppError as error:
+            if not call.fallback_url:
+                raise
+            call.errors.append((error.code, error.message))
+            failed = {"ErrorCode": str(error.code), "ErrorUrl": url.partition("#")[0]}
+            return await self._document(call, call.fallback_url, {**params, **failed}, call.fallback_method,
+                                        "fallback")
+
+    async def _document(self, call: Call, url: str, params: dict, method: str, kind: str) -> _Document:
+        exchange = await self._voice_request(call, url, params, method=method, kind=kind, read=self.webhook_timeout)
+        base = url.partition("#")[0]
         if exchange.status is None:
-            raise _AppError(11205, f"HTTP connection failure: {exchange.error} ({url})")
+            raise _AppError(11205, f"HTTP connection failure: {exchange.error} ({base})")
         if not 200 <= exchange.status < 300:
-            raise _AppError(11200, f"HTTP retrieval failure: status {exchange.status} ({url})")
-        return self._parse(exchange.text, url)
+            raise _AppError(11200, f"HTTP retrieval failure: status {exchange.status} ({base})")
+        return self._parse(exchange.text, base)
+
+    async def _voice_request(self, call: Call, url: str, params: dict, *, method: str, kind: str,
+                             read: float) -> Exchange:
+        """One voice webhook, tried again as its connection overrides say; each try is kept."""
+        target, overrides = Overrides.of(url, read=read)
+        deadline = time.monotonic() + overrides.total
+        for _ in range(overrides.retries + 1):
+            left = max(0.001, deadline - time.monotonic())
+            exchange = await self._request(target, params, method=method, connect=min(overrides.connect, left),
+                                           timeout=min(overrides.read, left))
+            call.webhooks.append(exchange._replace(url=url, kind=kind))
+            if not overrides.retried(exchange.failure) or deadline - time.monotonic() <= 0:
+                break
+        return exchange
 
     @staticmethod
     def _parse(text: str, url: str | None) -> _Document:
@@ -611,6 +697,8 @@ class TwilioEmulator:
                 call.gathers.append(Listen(verb.get("language", "en-US"), hints, verb.get("input", "dtmf")))
                 for nested in verb:
                     self._play(call, nested)
+                if resident.before_answer is not None:
+                    await resident.before_answer(len(call.gathers) - 1)
                 answer = resident.next_answer() or "silence"
                 if answer == "hangup":
                     call.ended_by = "resident"
@@ -768,9 +856,10 @@ class TwilioEmulator:
 
     async def _request(
         self, url: str, params: dict, *, method: str = "POST", signature: str | None = None,
-        timeout: float | None = None,
+        timeout: float | None = None, connect: float | None = None,
     ) -> Exchange:
-        """One signed webhook; never raises for the application's failures."""
+        """One signed webhook; never raises for the application's failures. `timeout` is the
+        read timeout (the whole request's, without `connect`)."""
         method = method.upper()
         target, body = url, params
         if method == "GET":  # the parameters go in the query string, which is what gets signed
@@ -779,7 +868,8 @@ class TwilioEmulator:
             signature = self.validator.compute_signature(target, body or {})
         headers = {"X-Twilio-Signature": signature, "User-Agent": "TwilioProxy/1.1"}
         seconds = self.webhook_timeout if timeout is None else timeout
-        timeout = aiohttp.ClientTimeout(total=seconds)
+        timeout = (aiohttp.ClientTimeout(total=seconds) if connect is None else
+                   aiohttp.ClientTimeout(total=connect + seconds, sock_connect=connect, sock_read=seconds))
         # Twilio requests the URL exactly as given (it signs that string); aiohttp would
         # otherwise normalise it, e.g. turn %3A back into ":".
         exact = yarl.URL(target, encoded=True)
@@ -787,7 +877,12 @@ class TwilioEmulator:
         try:
             async with request as response:
                 return Exchange(url, params, response.status, await response.text())
+        except aiohttp.ServerTimeoutError as error:
+            failed_on = "ct" if str(error).startswith("Connection timeout") else "rt"
+            return Exchange(url, params, None, "", error=f"{type(error).__name__}: {error}", failed_on=failed_on)
         except asyncio.TimeoutError:
-            return Exchange(url, params, None, "", error=f"no response within {seconds}s")
-        except aiohttp.ClientError as error:
-            return Exchange(url, params, None, "", error=f"{type(error).__name__}: {error}")
+            return Exchange(url, params, None, "", error=f"no response within {seconds}s", failed_on="rt")
+        except aiohttp.ClientConnectorError as error:  # refused, unreachable: nothing was sent
+            return Exchange(url, params, None, "", error=f"{type(error).__name__}: {error}", failed_on="ct")
+        except aiohttp.ClientError as error:  # sent, then the connection dropped
+            return Exchange(url, params, None, "", error=f"{type(error).__name__}: {error}", failed_on="dropped")

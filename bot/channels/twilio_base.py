@@ -19,6 +19,11 @@ from campaigns.settings import get_settings
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Request, dict, Agent], Awaitable[HTTPResponse]]
+# Twilio's connection overrides, a URL fragment it reads and never sends (nor signs). A request
+# that could not connect, or got a 5xx (a proxy whose server is down; our 503 when a store is),
+# never ran a turn, so Twilio tries it 5 more times, giving each connection 2 s. A read timeout
+# is never retried: that turn may have been taken, and its answer would be read twice.
+RETRY_OVERRIDES = "#ct=2000&rc=5&rp=ct,5xx"
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,10 @@ class TwilioWebhookConfig:
         """The public URL of one of our webhooks, as Twilio will request (and sign) it."""
         query = {key: value for key, value in query.items() if value not in (None, "")}
         return f"{self.public_url}{path}" + (f"?{urlencode(query)}" if query else "")
+
+    def retried_url(self, path: str, **query: Any) -> str:
+        """`url`, with the connection overrides that have Twilio retry a request that never ran."""
+        return self.url(path, **query) + RETRY_OVERRIDES
 
     def ref(self, attempt_id: int) -> str:
         """The signed reference to an attempt that our webhook URLs carry, and nothing else."""

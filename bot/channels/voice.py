@@ -9,7 +9,8 @@ X-Twilio-Signature and answers 403 when it does not match.
 Routes, under /webhooks/voice/:
 - answer: Twilio fetches it when the call is answered (AnsweredBy tells a machine apart).
 - gather: each answer, spoken or typed on the keypad; silence is re-prompted twice, then
-  the call ends politely and what was said is kept as a partial screening.
+  the call ends politely and what was said is kept as a partial screening. Its URL carries
+  Twilio's connection overrides, so an answer that could not reach us is sent again.
 - status: call progress; queued for the dispatchers, which retry per the campaign.
 """
 from __future__ import annotations
@@ -24,10 +25,10 @@ from sanic.response import HTTPResponse
 
 from bot.channels import twiml
 from bot.channels.channel_texts import TEXTS, texts_in
-from bot.channels.conversation import Reply, converse, hang_up, last_question
+from bot.channels.conversation import WAY_FORWARD, Reply, converse, hang_up, last_question
 from bot.channels.edge import MAX_ANSWER_CHARS, clean_text
 from bot.channels.hints import hints_for
-from bot.channels.storage import carrier_event, context_of
+from bot.channels.storage import StoreUnavailable, carrier_event, context_of
 from bot.channels.twilio_base import Handler, TwilioChannel, query, xml
 from campaigns.records.contacts import CallContext
 
@@ -89,7 +90,7 @@ class VoiceInput(TwilioChannel):
         said = clean_text(fields.get("SpeechResult") or "") or clean_text(fields.get("Digits") or "").rstrip("#")
         said = said[:MAX_ANSWER_CHARS]  # a recogniser's transcript of a long speech: the start is the answer
         if said:
-            return await self._turn(agent, call, said, speaker)
+            return await self._turn(agent, call, said, speaker, question=args.get("question"))
         tries = int(args.get("tries") or 0) + 1
         said_by_us = texts_in(call.language)
         if tries > MAX_REPROMPTS:
@@ -101,25 +102,30 @@ class VoiceInput(TwilioChannel):
         return xml(twiml.ask(texts, action=action, speaker=speaker,
                              hints=hints_for(args.get("question"), call.language)))
 
-    async def _turn(self, agent: Agent, call: CallContext, text: str,
-                    speaker: twiml.Speaker) -> HTTPResponse:
+    async def _turn(self, agent: Agent, call: CallContext, text: str, speaker: twiml.Speaker,
+                    question: Optional[str] = None) -> HTTPResponse:
         try:
             reply = await converse(agent, channel="voice", conversation_id=call.conversation_id, text=text,
                                    metadata={"attempt_id": call.attempt_id})
+        except StoreUnavailable:  # a 503: Twilio treats the webhook as failed
+            raise
         except Exception:  # the resident hears an apology; the call ends with nothing recorded and is retried
             log.exception("voice conversation %s: the bot failed", call.conversation_id)
             return xml(twiml.hang_up([texts_in(call.language).voice_fault], speaker=speaker))
-        return xml(self._say(reply, call, speaker))
+        return xml(self._say(reply, call, speaker, question))
 
-    def _say(self, reply: Reply, call: CallContext, speaker: twiml.Speaker) -> str:
-        if reply.asked_with is None:  # the bot has closed the conversation
+    def _say(self, reply: Reply, call: CallContext, speaker: twiml.Speaker, question: Optional[str] = None) -> str:
+        """The reply, then listening for the next answer; or hanging up once the bot has closed."""
+        jammed = WAY_FORWARD in reply.responses  # it asks for the answer again: `question` is still open
+        if reply.asked_with is None and not jammed:
             return twiml.hang_up(reply.texts, speaker=speaker)
-        action = self._gather_url(call, reply.asked_with, 0)
-        return twiml.ask(reply.texts, action=action, speaker=speaker, hints=hints_for(reply.asked_with, call.language))
+        asked = reply.asked_with or question
+        action = self._gather_url(call, asked, 0)
+        return twiml.ask(reply.texts, action=action, speaker=speaker, hints=hints_for(asked, call.language))
 
     def _gather_url(self, call: CallContext, question: Optional[str], tries: int) -> str:
-        return self.config.url("/webhooks/voice/gather", ref=self.config.ref(call.attempt_id), question=question,
-                               tries=tries or None)
+        return self.config.retried_url("/webhooks/voice/gather", ref=self.config.ref(call.attempt_id),
+                                       question=question, tries=tries or None)
 
     # --- call progress -----------------------------------------------------------------
     async def status(self, request: Request, fields: dict[str, str], agent: Agent) -> HTTPResponse:
