@@ -1,8 +1,10 @@
-"""Campaign engine benchmarks: planning a round for 1M households, and the dispatch rate
-against the configured calls per second (real clock, simulated carrier).
+"""Campaign engine benchmarks: planning a round for 1M households, the dispatch rate
+against the configured calls per second (real clock, simulated carrier), and the capacity
+estimate (`screening campaign estimate`) of the shipped daily campaign for 1M households.
 
 Usage: python -m bench.engine_bench plan [--households N]
        python -m bench.engine_bench dispatch [--cps R] [--seconds S]
+       python -m bench.engine_bench estimate [--households N]
 Each prints one JSON object.
 """
 from __future__ import annotations
@@ -121,6 +123,18 @@ def dispatch(cps: float, seconds: float) -> dict:
             "ratio": round(achieved / cps, 3), "max_in_any_second": max_in_any_second(starts)}
 
 
+def estimate(households: int) -> dict:
+    """The whole estimate, as the command makes it: its rounds, then the pace it needs (a bisection)."""
+    from campaigns.outreach import estimate as plan_ahead
+    from campaigns.outreach.campaign_file import load_campaign
+
+    spec = load_campaign(Path(__file__).resolve().parent.parent / "campaign-files" / "daily-fever-check.yml")
+    started = time.perf_counter()
+    result = plan_ahead.estimate(spec, plan_ahead.Assumptions(households=households, pickup=0.7))
+    return {"households": households, "seconds": round(time.perf_counter() - started, 2),
+            "rounds": len(result.rounds), "attempts": round(result.attempts), "needed_cps": result.needed_rate}
+
+
 def _daytime_zone() -> str:
     """An Etc/GMT zone where it is between 06:00 and 18:00 now, so a 00:00 round is due."""
     hour = datetime.now(timezone.utc).hour
@@ -136,9 +150,14 @@ def main(argv: list[str] | None = None) -> None:
     d = sub.add_parser("dispatch")
     d.add_argument("--cps", type=float, default=20)
     d.add_argument("--seconds", type=float, default=8)
+    e = sub.add_parser("estimate")
+    e.add_argument("--households", type=int, default=1_000_000)
     args = parser.parse_args(argv)
     os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
-    result = plan(args.households) if args.what == "plan" else dispatch(args.cps, args.seconds)
+    if args.what == "estimate":
+        result = estimate(args.households)
+    else:
+        result = plan(args.households) if args.what == "plan" else dispatch(args.cps, args.seconds)
     print(json.dumps(result))
 
 
