@@ -38,12 +38,12 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         i18n.translations(language)
     _handlers(app)
     from campaigns.console import pages_audit, pages_auth, pages_campaigns, pages_escalations, pages_households, \
-        pages_lists, pages_reports, pages_results, pages_users
+        pages_lists, pages_reports, pages_results, pages_self_reports, pages_users
 
     # Each area has its pages (`router`) and, where scripts need it, its JSON API (`api`).
     # pages_reports before pages_escalations: its /escalations/export.csv is not an escalation id.
-    for module in (pages_auth, pages_campaigns, pages_reports, pages_escalations, pages_households, pages_lists,
-                   pages_results, pages_audit, pages_users):
+    for module in (pages_auth, pages_campaigns, pages_reports, pages_self_reports, pages_escalations,
+                   pages_households, pages_lists, pages_results, pages_audit, pages_users):
         app.include_router(module.router, include_in_schema=False)
         if hasattr(module, "api"):
             app.include_router(module.api, prefix="/api/v1")

@@ -5,7 +5,7 @@ conversation ids, which may be phone numbers) are masked for viewers. Every view
 Times are shown in the office's zone."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import List, Optional
 from urllib.parse import urlencode
@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
-from campaigns.records import case_people, household_search, progress
+from campaigns.records import case_people, household_search, progress, self_reports
 from campaigns.console import audit, i18n
 from campaigns.console.i18n import N_
 from campaigns.console.time_filters import office_zone
@@ -35,6 +35,7 @@ class HouseholdRecord:
     screenings: list[Screening]  # newest first
     escalations: list[Escalation]  # newest first
     attempts: list[Attempt]  # oldest first
+    sources: dict[int, Optional[str]] = field(default_factory=dict)  # each screening's, by id
 
 
 def household_record(session: Session, *, household_id: str, office=progress.UTC) -> Optional[HouseholdRecord]:
@@ -42,13 +43,14 @@ def household_record(session: Session, *, household_id: str, office=progress.UTC
     household = session.get(Household, household_id)
     if household is None:
         return None
+    screenings = list(session.exec(select(Screening).where(Screening.household_id == household_id)
+                                   .order_by(Screening.finished_at.desc(), Screening.id.desc())).all())
     return HouseholdRecord(
         household=household,
         not_contacted=progress.why_not_contacted(household, None, office=office),
         opt_outs=list(session.exec(select(OptOut).where(OptOut.household_id == household_id)
                                    .order_by(OptOut.created_at, OptOut.id)).all()),
-        screenings=list(session.exec(select(Screening).where(Screening.household_id == household_id)
-                                     .order_by(Screening.finished_at.desc(), Screening.id.desc())).all()),
+        screenings=screenings, sources=self_reports.sources_of(session, screening_ids=[s.id for s in screenings]),
         escalations=list(session.exec(select(Escalation).where(Escalation.household_id == household_id)
                                       .order_by(Escalation.created_at.desc(), Escalation.id.desc())).all()),
         attempts=progress.household_log(session, household_id=household_id))
@@ -66,6 +68,7 @@ class ScreeningOut(BaseModel):
     person_name: Optional[str]
     campaign_id: Optional[str] = Field(description="null for self-reports")
     channel: str
+    source: Optional[str] = Field(description="call | sms | link | walk_in (a self-report); null: unknown")
     conversation_id: str = Field(description="masked for viewers")
     finished_at: datetime
     temperature_c: Optional[float]
@@ -199,7 +202,7 @@ def household_api(request: Request, household_id: str, user: User = Depends(curr
         opted_out_at=h.opted_out_at,
         wrong_number_at=h.wrong_number_at, not_contacted=record.not_contacted,
         opt_outs=[OptOutOut(at=o.created_at, channel=o.channel, said=o.said) for o in record.opt_outs],
-        screenings=[_screening_out(s, masked) for s in record.screenings],
+        screenings=[_screening_out(s, masked, record.sources.get(s.id)) for s in record.screenings],
         escalations=[EscalationOut(**e.dict(include=set(EscalationOut.__fields__))) for e in record.escalations],
         attempts=[AttemptOut(**a.dict(include=set(AttemptOut.__fields__))) for a in record.attempts])
 
@@ -225,9 +228,9 @@ def _searched(request: Request, session: Session, user: User, *, q: str, communi
                                    region=request.app.state.settings.default_region)
 
 
-def _screening_out(s: Screening, masked: bool) -> ScreeningOut:
-    fields = s.dict(include=set(ScreeningOut.__fields__) - {"symptoms", "red_flags", "conversation_id"})
-    return ScreeningOut(**fields, symptoms=_codes(s.symptoms), red_flags=_codes(s.red_flags),
+def _screening_out(s: Screening, masked: bool, source: Optional[str]) -> ScreeningOut:
+    fields = s.dict(include=set(ScreeningOut.__fields__) - {"symptoms", "red_flags", "conversation_id", "source"})
+    return ScreeningOut(**fields, source=source, symptoms=_codes(s.symptoms), red_flags=_codes(s.red_flags),
                         conversation_id=mask_phone(s.conversation_id) if masked else s.conversation_id)
 
 

@@ -1,12 +1,11 @@
 """The results table (one row per person screened), its CSV and Excel exports, and its JSON API.
 
-Exports stream: CSV chunk by chunk from the database, XLSX through an anonymous temporary file.
+Exports stream chunk by chunk from the database: CSV, and XLSX as a zip streamed while it is written.
 """
 from __future__ import annotations
 
-import tempfile
 from datetime import datetime
-from typing import BinaryIO, Iterator, Optional
+from typing import Iterator, Optional
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -19,6 +18,7 @@ from campaigns.console import audit, exports, i18n
 from campaigns.console.i18n import N_
 from campaigns.console.rendering import render
 from campaigns.console.deps import current_user, get_session, require
+from campaigns.records import self_reports
 from campaigns.records.models import ROLE_RANK, Channel, Outcome, Role, User, utcnow
 
 router = APIRouter()
@@ -27,7 +27,6 @@ api = APIRouter(tags=["results"])
 PAGE_ROWS = 100
 MAX_API_ROWS = 1000
 MAX_ID = 2 ** 63 - 1  # a cursor's id beyond the database's integers is a broken link, not a query
-FILE_CHUNK = 64 * 1024
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -49,6 +48,8 @@ class ResultRow(BaseModel):
     urgent: bool
     outcome: str
     reason: Optional[str]
+    source: Optional[str] = Field(None, description="where it came from: call | sms | link | walk_in "
+                                                    "(a self-report: no outbound attempt); null: unknown")
 
 
 class ResultPage(BaseModel):
@@ -66,9 +67,10 @@ def result_filters(
     urgent: Optional[str] = Query(None, description="1: urgent (red flag) people only"),
     outcome: Optional[str] = Query(None, description=" | ".join(o.value for o in Outcome)),
     channel: Optional[str] = Query(None, description=" | ".join(c.value for c in Channel)),
+    source: Optional[str] = Query(None, description=" | ".join(self_reports.SOURCES)),
 ) -> exports.ResultFilters:
     params = {"campaign": campaign, "community": community, "from": date_from, "to": date_to,
-              "abnormal": abnormal, "urgent": urgent, "outcome": outcome, "channel": channel}
+              "abnormal": abnormal, "urgent": urgent, "outcome": outcome, "channel": channel, "source": source}
     try:
         filters = exports.parse_filters(params, zone=request.app.state.settings.office_timezone)
     except ValueError as error:
@@ -102,6 +104,7 @@ def results_page(request: Request, user: User = Depends(current_user),
     query = filters.params()
     return render(request, "results.html", rows=rows, filters=filters, choices=choices,
                   outcomes=[o.value for o in Outcome], channels=[c.value for c in Channel],
+                  sources=self_reports.SOURCES,
                   query=urlencode(query), can_export=ROLE_RANK.get(user.role, 0) >= ROLE_RANK[Role.operator.value],
                   newer=_link(query, after=page.newer), older=_link(query, before=page.older))
 
@@ -115,19 +118,11 @@ def export_csv(request: Request, user: User = Depends(require(Role.operator)),
 @router.get("/results/export.xlsx")
 def export_xlsx(request: Request, user: User = Depends(require(Role.operator)),
                 filters: exports.ResultFilters = Depends(result_filters), session: Session = Depends(get_session)):
-    out = tempfile.TemporaryFile()  # anonymous: nothing is left on disk, whatever happens
-    try:
-        count = exports.write_xlsx(session, filters=filters, out=out)
-        size = out.tell()
-        audit.record(session, user=user, action="export", target="results",
-                     detail=f"xlsx, {count} rows; {filters.describe()}")
-        session.commit()
-        out.seek(0)
-    except BaseException:
-        out.close()
-        raise
-    headers = {"Content-Disposition": _attachment("xlsx"), "Content-Length": str(size)}
-    return StreamingResponse(_file_chunks(out), media_type=XLSX_TYPE, headers=headers)
+    # Streamed as it is written (records/xlsx.py): recorded before the first byte leaves, as a CSV is.
+    audit.record(session, user=user, action="export", target="results", detail=f"xlsx; {filters.describe()}")
+    session.commit()
+    return StreamingResponse(_xlsx_chunks(request.app.state.engine, filters), media_type=XLSX_TYPE,
+                             headers={"Content-Disposition": _attachment("xlsx")})
 
 
 @api.get("/results", response_model=ResultPage, summary="Screenings, newest first")
@@ -173,12 +168,9 @@ def _csv_chunks(engine, filters, bom: bool) -> Iterator[bytes]:
         yield from exports.stream_csv(session, filters=filters, bom=bom)
 
 
-def _file_chunks(out: BinaryIO) -> Iterator[bytes]:
-    try:
-        while chunk := out.read(FILE_CHUNK):
-            yield chunk
-    finally:
-        out.close()
+def _xlsx_chunks(engine, filters) -> Iterator[bytes]:
+    with Session(engine) as session:  # its own session, as for a CSV
+        yield from exports.stream_xlsx(session, filters=filters, modified=utcnow())
 
 
 def _attachment(extension: str) -> str:

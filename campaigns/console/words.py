@@ -1,5 +1,5 @@
 """The words staff read for the codes the records keep (kinds, severities, statuses, outcomes,
-channels, roles, symptoms and red flags), in the reader's language.
+channels, screening sources, help categories, roles, symptoms and red flags), in the reader's language.
 
 An English page shows each code as it always has; another language shows the catalogue's word, or
 the code itself when the catalogue has none (a code added later still shows). Each word has the
@@ -79,6 +79,21 @@ WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "sms": pgettext("channel", "sms"),
         "chat": pgettext("channel", "chat"),
         "simulated": pgettext("channel", "simulated"),
+        "chat_link": pgettext("channel", "chat link"),  # a campaign's channel: a link texted to the household
+        "link": pgettext("channel", "link"),  # a conversation on the resident page, opened from a chat link
+        "web": pgettext("channel", "web page"),  # the resident page, reported on without a link
+    },
+    "source": {  # where a screening came from (records/self_reports.py)
+        "call": pgettext("source", "call"),
+        "sms": pgettext("source", "SMS"),
+        "link": pgettext("source", "chat link"),
+        "walk_in": pgettext("source", "walk-in"),
+    },
+    "help category": {  # what a resident asked for with the page's "I need help" button
+        "medicine": pgettext("help category", "medicine"),
+        "food": pgettext("help category", "food"),
+        "medical_care": pgettext("help category", "medical care"),
+        "other": pgettext("help category", "other"),
     },
     "role": {
         "viewer": pgettext("role", "viewer"),

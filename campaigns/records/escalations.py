@@ -25,8 +25,10 @@ from sqlmodel import Session, select
 
 from campaigns.phones import mask_phone
 from campaigns.records import case_people
-from campaigns.records.models import (Escalation, EscalationKind, EscalationStatus, Household, Screening, Severity,
-                                      utcnow)
+from campaigns.records.households import get_or_create_walk_in
+from campaigns.records.models import (Escalation, EscalationKind, EscalationStatus, HelpRequest, Household, Screening,
+                                      Severity, utcnow)
+from campaigns.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ SEVERITY = {
 ACTIVE = (EscalationStatus.open.value, EscalationStatus.acknowledged.value)  # the statuses of the unique index
 SCREENING_KINDS = (EscalationKind.urgent.value, EscalationKind.abnormal.value, EscalationKind.unclear.value)
 _RANK = {Severity.routine.value: 0, Severity.high.value: 1, Severity.urgent.value: 2}
+# What a resident can ask for with the web page's "I need help" button (help_requests.category), in order.
+HELP_CATEGORIES: tuple[str, ...] = ("medicine", "food", "medical_care", "other")
 
 
 class Notifier(Protocol):
@@ -198,3 +202,38 @@ def _take_in(case: Escalation, *, kind: EscalationKind, detail: str, readings: l
         case.people, case.detail = case_people.dump(people), case_people.describe(people)
     elif detail:
         case.detail = case_people.joined_detail(case.detail, detail)
+
+
+def raise_help_request(session: Session, *, household_id: Optional[str], conversation_id: str,
+                       community: Optional[str], category: str, now: datetime) -> Raised:
+    """The resident page's "I need help" button: a help_requests row with its category, joining the
+    household's help-request case (opened or updated as `raise_case` does). Without a household (an
+    anonymous walk-in) the conversation's walk-in household holds it, placed in `community` (the one the
+    resident chose, one the household list names) unless it has one. ValueError for an unknown category or
+    community, LookupError for an unknown household. Flushes; the caller commits, then tells staff with `notify_opened`."""
+    if category not in HELP_CATEGORIES:
+        raise ValueError(f"unknown help category {category!r}; use one of: {', '.join(HELP_CATEGORIES)}")
+    if household_id is not None:
+        household = session.get(Household, household_id)
+        if household is None:
+            raise LookupError(f"no household {household_id!r}")
+    else:
+        household = get_or_create_walk_in(session, sender_id=conversation_id, phone=None,
+                                           timezone=get_settings().default_timezone)
+    if household.walk_in and not household.community and community:
+        if not _known_community(session, community):  # a client's word: only a community of the list
+            raise ValueError(f"unknown community {community[:64]!r}")
+        household.community = community  # the walk-in's own choice: nobody else describes the household
+        session.add(household)
+    raised = raise_case(session, household=household, kind=EscalationKind.help_request,
+                        detail=f"asked for help: {category.replace('_', ' ')}", conversation_id=conversation_id,
+                        at=now)
+    session.add(HelpRequest(escalation_id=raised.escalation.id, household_id=household.id, category=category,
+                            conversation_id=conversation_id, created_at=now))
+    session.flush()
+    return raised
+
+
+def _known_community(session: Session, community: str) -> bool:
+    query = select(Household.id).where(Household.community == community, Household.walk_in.is_(False))
+    return session.exec(query.limit(1)).first() is not None

@@ -434,3 +434,17 @@ class ConsoleKey(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=32)
     value: str = Field(max_length=128)
     created_at: Optional[datetime] = _ts(nullable=False, default=utcnow)
+
+
+class HelpRequest(SQLModel, table=True):
+    """One press of the resident page's "I need help" button, with what help was asked for. It joins the
+    household's help-request case (escalations); the rows count requests per community and category."""
+
+    __tablename__ = "help_requests"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalations.id", index=True)  # the case it joined
+    household_id: str = Field(foreign_key="households.id", index=True, max_length=64)
+    category: str = Field(max_length=16)  # a records.escalations.HELP_CATEGORIES code
+    conversation_id: str = Field(max_length=128)
+    created_at: Optional[datetime] = _ts(nullable=False, index=True)

@@ -7,6 +7,7 @@ import io
 import re
 import time
 import tracemalloc
+import zipfile
 from datetime import datetime, timedelta, timezone
 
 import openpyxl
@@ -287,7 +288,8 @@ def test_results_csv_applies_the_console_filters(client, db, seeded, query, keys
 
 def test_results_xlsx_opens_with_the_rows_of_the_csv(client, db, seeded):
     response = client.get("/results/export.xlsx", headers=_bearer(db, "operator"))
-    assert response.headers["content-length"] == str(len(response.content))
+    assert "content-length" not in response.headers  # streamed as it is written: the size is not known up front
+    assert zipfile.ZipFile(io.BytesIO(response.content)).testzip() is None
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == ["results"]
     rows = list(book["results"].iter_rows(values_only=True))
@@ -326,7 +328,7 @@ def test_results_exports_are_audited(client, db, seeded):
     client.get("/api/v1/results?channel=sms", headers=_bearer(db, "viewer"))
     assert _audit(db) == [
         ("operator", "export", "results", "csv; urgent=1"),
-        ("operator", "export", "results", "xlsx, 1 rows; community=South outcome=refused"),
+        ("operator", "export", "results", "xlsx; community=South outcome=refused"),
         ("operator", "export", "results", "csv; no filters"),
         ("viewer", "view", "results", "api; channel=sms"),
     ]
@@ -408,7 +410,7 @@ def _peak_mb(action) -> tuple[float, object]:
 
 
 CSV_ROWS = 200_000
-XLSX_ROWS = 30_000  # openpyxl writes ~6,000 rows/s here (slower under tracemalloc): enough to show growth
+XLSX_ROWS = 30_000  # the sheet XML alone is ~16 MB: enough to show growth if anything held it
 
 
 def test_results_csv_export_of_200000_rows_streams_in_flat_memory(db, console):
@@ -429,8 +431,8 @@ def test_results_xlsx_export_streams_in_flat_memory(db, console):
     token = api_token(db, "operator")
     peak, (status, size, _) = _peak_mb(lambda: _download(console, "/results/export.xlsx", token))
     print(f"xlsx: {XLSX_ROWS} rows, {size / 1e6:.1f} MB sent, peak {peak:.1f} MB")
-    # Loading the rows would take ~30 MB, an ordinary (not write-only) workbook ~100 MB.
-    assert status == 200 and size > 1e6 and peak < 8
+    # Loading the rows would take ~30 MB, an ordinary workbook ~100 MB; the sheet streams deflated (~0.9 MB).
+    assert status == 200 and size > 5e5 and peak < 8
 
 
 def test_results_table_and_exports_on_postgres(pg_db):
