@@ -9,11 +9,12 @@ import argparse
 import sys
 from typing import Callable, Optional
 
-from campaigns.cli import campaign, db, escalations, export, households, report, run, users
+from campaigns.cli import campaign, db, escalations, export, households, poster, report, run, users
 from campaigns.cli.common import Subparsers
 
 COMMANDS: tuple[Callable[[Subparsers], None], ...] = (households.add, campaign.add, run.add, export.add,
-                                                            escalations.add, report.add, users.add, db.add)
+                                                            escalations.add, report.add, users.add, db.add,
+                                                            poster.add)
 
 
 def build_parser() -> argparse.ArgumentParser:
