@@ -1,4 +1,5 @@
-"""The carrier interface: placing a call, sending an SMS, and reporting call statuses.
+"""The carrier interface: placing a call, opening a text conversation, texting a chat link,
+sending an SMS, and reporting statuses.
 
 A carrier never decides anything about campaigns; it does what the dispatcher asks and
 reports back through `on_status`, exactly as Twilio's status callbacks do.
@@ -37,6 +38,8 @@ class Contact:
     channel: str  # voice | sms | chat_link
     conversation_id: str  # tied to the household and the attempt, never to a phone number
     caller_id: Optional[str] = None
+    text: Optional[str] = None  # chat_link: the text to send, with the attempt's signed link
+    expires_at: Optional[datetime] = None  # chat_link: when the link stops working (the day's window closes)
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class Carrier(abc.ABC):
     name: str = "carrier"
     # Whether calls and conversations go on when the dispatcher that placed them stops.
     outlives_dispatcher: bool = False
+    public_url: Optional[str] = None  # where residents reach us (the chat links' pages), if the carrier knows
 
     def __init__(self, on_status: StatusHandler) -> None:
         self.on_status = on_status
@@ -95,7 +99,12 @@ class Carrier(abc.ABC):
 
     @abc.abstractmethod
     async def start_conversation(self, contact: Contact) -> str:
-        """Open a text conversation (SMS or a chat link); returns the carrier's reference."""
+        """Open an SMS conversation; returns the carrier's reference."""
+
+    @abc.abstractmethod
+    async def send_link(self, contact: Contact) -> str:
+        """Text the household its chat link (`contact.text`); returns the carrier's reference. The
+        conversation runs on the page the link opens; a text can fail only by not being delivered."""
 
     @abc.abstractmethod
     async def send_sms(self, *, to: str, body: str, from_: Optional[str] = None) -> str:

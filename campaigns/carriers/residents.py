@@ -2,7 +2,9 @@
 
 Pure. A population file holds the household columns plus:
   pickup              outcomes of successive attempts, e.g. "no_answer;busy;answer" (default answer);
-                      after the list runs out the last outcome repeats
+                      after the list runs out the last outcome repeats. A text or a chat link is
+                      answered, undelivered ("failed" or "undelivered") or left unanswered (any
+                      other outcome, "not_opened" included): never busy or a machine
   says_consent        the answer to "is this a good time?"; answers for successive conversations
                       may be given separated by ';' ("call me back at 6pm;yes"), the last repeats
   says_temperature    the answer to the temperature question
@@ -24,7 +26,10 @@ from typing import Optional
 
 from campaigns.records.vocabulary import DEFAULT_LANGUAGE, language_of
 
-PICKUPS = ("answer", "busy", "no_answer", "failed", "machine")
+PICKUPS = ("answer", "busy", "no_answer", "failed", "machine", "undelivered", "not_opened")
+# What an outcome is on a call, when the population names a text's: a number that takes no text
+# takes no call either; a link left unopened is a phone left ringing.
+_ON_A_CALL = {"undelivered": "failed", "not_opened": "no_answer"}
 # Which column answers which question of the dialogue.
 _CONTACT_COLUMNS = {
     "good_time": "says_consent",
@@ -80,6 +85,16 @@ class SimResident:
         outcome = self.pickup[min(self.attempts, len(self.pickup) - 1)]
         self.attempts += 1
         return outcome
+
+
+def outcome_on(channel: str, pickup: str) -> str:
+    """What a pickup outcome comes to on a channel. A call: answer, busy, no_answer, failed or
+    machine. A text or a chat link: answer (replied, or opened), undelivered, or not_opened."""
+    if channel == "voice":
+        return _ON_A_CALL.get(pickup, pickup)
+    if pickup in ("failed", "undelivered"):
+        return "undelivered"
+    return "answer" if pickup == "answer" else "not_opened"
 
 
 def consent_for(says: str, conversation: int) -> str:

@@ -1,9 +1,12 @@
-"""The simulated carrier: rings simulated residents and talks to them through the real bot.
+"""The simulated carrier: rings simulated residents, texts them, and talks to them through the real bot.
 
-It behaves like a telephone network seen through Twilio's status callbacks: ringing,
-then busy, no answer, failure, an answering machine, or a person who answers and talks
-until the bot closes the conversation. Every step happens on the clock it is given, so
-it runs live (`screening run --carrier simulated`) or on a dry run's virtual clock.
+It behaves like a telephone network seen through Twilio's status callbacks. A call rings, then is
+busy, unanswered, failed, taken by an answering machine, or answered by a person who talks until
+the bot closes the conversation. A text or a chat link fails only as it really fails: it is not
+delivered, or nobody answers it (nothing is reported then, as live, and the engine gives up on
+it), or the resident replies to the text or opens the link and talks. Every step happens on the
+clock it is given, so it runs live (`screening run --carrier simulated`) or on a dry run's
+virtual clock.
 """
 from __future__ import annotations
 
@@ -14,11 +17,13 @@ from datetime import timedelta
 from typing import Optional
 
 from campaigns.carriers.base import BotClient, Carrier, CallStatus, Contact, StatusEvent, StatusHandler
-from campaigns.carriers.residents import Answerer, SimResident
+from campaigns.carriers.residents import Answerer, SimResident, outcome_on
 from campaigns.records.vocabulary import DEFAULT_LANGUAGE
 
 log = logging.getLogger(__name__)
 MAX_TURNS = 40  # a conversation this long is stuck: the call is hung up
+# Dispatchers settle expired links in their housekeeping, once a minute: by this long after expiry.
+HOUSEKEEPING = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class Timings:
     failed: float = 1.0
     machine: float = 15.0
     turn: float = 8.0  # one question and its answer
+    link_open: float = 600.0  # a chat link's text arriving until the resident opens it
 
     def scaled(self, factor: float) -> "Timings":
         return replace(self, **{name: getattr(self, name) * factor for name in self.__dataclass_fields__})
@@ -50,29 +56,41 @@ class SimulatedCarrier(Carrier):
         self._refs = itertools.count(1)
         self.calls: list[tuple[float, Contact]] = []  # (start time, contact), for pacing checks
         self.texts: list[tuple[str, str]] = []  # (to, body) of single texts sent
+        self.links: list[tuple[str, str]] = []  # (to, body) of chat links texted
 
     async def place_call(self, contact: Contact) -> str:
         return self._begin(contact, "CA")
 
     async def start_conversation(self, contact: Contact) -> str:
-        # An SMS or a chat link alike: a dry run rehearses a chat_link step as a text conversation,
-        # although the Twilio carrier cannot open one yet (it fails the attempt).
         return self._begin(contact, "SM")
+
+    async def send_link(self, contact: Contact) -> str:
+        """The resident opens the link a while after it arrives, and the page's conversation runs
+        through the bot; the attempt's channel names it, whatever channel the bot is driven on."""
+        self.links.append((contact.to, contact.text or ""))
+        return self._begin(contact, "SM", opens_after=self.timings.link_open)
 
     async def send_sms(self, *, to: str, body: str, from_: Optional[str] = None) -> str:
         self.texts.append((to, body))
         return f"SM{next(self._refs):08d}"
 
-    def _begin(self, contact: Contact, prefix: str) -> str:
+    def _begin(self, contact: Contact, prefix: str, opens_after: float = 0.0) -> str:
         ref = f"{prefix}{next(self._refs):08d}"
         now = self.clock.now()
         self.calls.append((now.timestamp(), contact))
         resident = self.residents.setdefault(contact.to, SimResident())
-        outcome = resident.next_pickup()
+        outcome = outcome_on(contact.channel, resident.next_pickup())
         t = self.timings
-        self._later(t.ring, contact, CallStatus.ringing, ref)
+        if contact.channel == "voice":
+            self._later(t.ring, contact, CallStatus.ringing, ref)
         if outcome == "answer":
-            self.clock.call_at(now + timedelta(seconds=t.ring + t.answer), self._answered, contact, ref, resident)
+            self.clock.call_at(now + timedelta(seconds=t.ring + t.answer + opens_after), self._answered,
+                               contact, ref, resident)
+        elif outcome == "undelivered":  # Twilio's delivery report: the message failed or was undelivered
+            self._later(t.ring + t.failed, contact, CallStatus.failed, ref, "simulated: the text was undelivered")
+        elif outcome == "not_opened":  # nothing is reported, as live: the engine gives up on it
+            if contact.expires_at is not None:  # a dry run's clock jumps between events: stop when it is settled
+                self.clock.call_at(contact.expires_at + HOUSEKEEPING, _nothing)
         else:
             delay = {"busy": t.busy, "no_answer": t.no_answer, "failed": t.failed, "machine": t.machine}[outcome]
             self._later(t.ring + delay, contact, CallStatus(outcome), ref, f"simulated {outcome.replace('_', ' ')}")
@@ -90,7 +108,9 @@ class SimulatedCarrier(Carrier):
 
     async def _turn(self, contact: Contact, ref: str, answerer: Answerer, text: Optional[str], turn: int) -> None:
         """One exchange (the opening when `text` is None); the next is scheduled a turn later, so
-        calls overlap as they would live."""
+        calls overlap as they would live. The bot hears every channel on `simulated`, the one
+        channel whose messages may carry the virtual clock's time; each result still names the
+        channel of its attempt (records/screenings.py)."""
         now = self.clock.now()
         try:
             if text is None:
@@ -109,3 +129,7 @@ class SimulatedCarrier(Carrier):
         self.clock.call_at(self.clock.now() + timedelta(seconds=self.timings.turn), self._turn,
                            contact, ref, answerer, answerer.answer(question), turn + 1)
 
+
+
+def _nothing() -> None:
+    """A job that only makes a virtual clock stop at its time."""

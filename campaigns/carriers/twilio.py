@@ -1,4 +1,4 @@
-"""The Twilio carrier: places calls and sends texts with Twilio's REST API (twilio 8.2, async).
+"""The Twilio carrier: places calls, sends texts and texts chat links with Twilio's REST API (twilio 8.2, async).
 
 Twilio's webhooks (answers, status callbacks, replies) go to the Rasa server's `voice` and
 `sms` channels, which queue statuses in `carrier_events` for the dispatchers. Every webhook
@@ -69,7 +69,7 @@ class TwilioCarrier(Carrier):
         if missing:
             raise TwilioConfigError("set " + ", ".join(missing) + " to use the Twilio carrier")
         self.token = self.settings.twilio_auth_token.get_secret_value()
-        self.public = self.settings.public_url
+        self.public = self.public_url = self.settings.public_url
         self._client: Optional[Client] = None
         self.bot = bot or HttpBot(self.settings.rasa_url, self.settings.bot_token.get_secret_value())
 
@@ -102,7 +102,17 @@ class TwilioCarrier(Carrier):
         """The bot greets through the `sms` channel; its texts are sent from here, one by one."""
         if contact.channel != "sms":
             raise CarrierError(f"the Twilio carrier cannot open a {contact.channel} conversation")
-        texts = (await self.bot.open(contact, channel="sms")).texts
+        return await self._text(contact, (await self.bot.open(contact, channel="sms")).texts)
+
+    async def send_link(self, contact: Contact) -> str:
+        """The chat link goes as one SMS; its delivery reports come to the `sms` channel like any
+        text of the attempt's, and the conversation runs on the page it opens."""
+        if not contact.text:
+            raise CarrierError("no chat link to send")
+        return await self._text(contact, [contact.text])
+
+    async def _text(self, contact: Contact, texts: list[str]) -> str:
+        """Send an attempt's texts with its delivery callback; the first one's reference."""
         status = self._url("/webhooks/sms/status", contact)
         refs = []
         for text in texts:
@@ -115,6 +125,8 @@ class TwilioCarrier(Carrier):
                                                      opted_out=True))
                     return ""
                 raise CarrierError(_refused("text", contact.to, error)) from None
+            except (aiohttp.ClientError, OSError) as error:
+                raise CarrierError(f"Twilio could not be reached: {type(error).__name__}") from None
         return refs[0] if refs else ""
 
     async def end_conversation(self, attempt_id: int, conversation_id: str) -> None:

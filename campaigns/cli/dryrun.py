@@ -29,8 +29,9 @@ def add(actions: Subparsers) -> None:
     parser = actions.add_parser(
         "dry-run", help="rehearse a campaign against simulated residents",
         description="Run a whole campaign on a virtual clock against simulated residents, through the "
-                    "real model and actions, then print a summary. Writes OUT/screening.db, "
-                    "OUT/results.csv and OUT/escalations.csv.")
+                    "real model and actions, then print a summary (with the households and results each "
+                    "channel reached: voice, sms, link). Writes OUT/screening.db, OUT/results.csv and "
+                    "OUT/escalations.csv.")
     parser.add_argument("file", type=Path, metavar="campaigns/NAME.yml")
     parser.add_argument("--population", required=True, type=Path, metavar="FILE.csv",
                         help="households plus pickup and says_* columns (see the README)")

@@ -14,7 +14,7 @@ import os
 import socket
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Callable, Optional
 from zoneinfo import ZoneInfo
@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 from campaigns.records import attempts as data
 from campaigns.records.conversations import Retention
 from campaigns.settings import get_settings
-from campaigns.outreach import lifecycle, planner, schedule, unreachable
+from campaigns.outreach import chat_links, lifecycle, planner, schedule, unreachable
 from campaigns.outreach.campaign_file import CampaignSpec, spec_from_json
 from campaigns.carriers.base import (
     CallStatus,
@@ -35,6 +35,7 @@ from campaigns.carriers.base import (
 )
 from campaigns.outreach.clock import RealClock, VirtualClock, instant
 from campaigns.records.models import AttemptKind, Attempt, AttemptStatus, Campaign, CampaignStatus, Household
+from campaigns.records.vocabulary import language_of
 from campaigns.outreach.outcomes import Outcomes
 from campaigns.outreach.pacing import Pacer
 from campaigns.outreach.workers import Workers
@@ -69,6 +70,8 @@ class Dispatcher:
                                  counters=self.counters, spec_of=self._spec, carrier=lambda: self.carrier)
         self.carrier = carrier(self)
         self.retention = Retention(engine, days=get_settings().conversation_retention_days)
+        # Where chat links point: the carrier's public address (Twilio's webhooks'), else the settings'.
+        self.public_url = self.carrier.public_url or get_settings().public_url
         self._specs: dict[str, tuple[datetime, CampaignSpec]] = {}
         self._pacers: dict[tuple[str, str], Pacer] = {}  # by (campaign, calls | texts)
         self._waiting: dict[str, int] = defaultdict(int)  # placed on the grid, not started yet
@@ -91,6 +94,7 @@ class Dispatcher:
         self.workers.beat(now)
         await self.outcomes.recover(now)
         await self.outcomes.expire_overdue(now)
+        await self.outcomes.settle_links(now)
         self.plan(self.running(), now)
         await self.retention.run()
 
@@ -186,6 +190,8 @@ class Dispatcher:
         try:
             if contact.channel == "voice":
                 await self.carrier.place_call(contact)
+            elif contact.channel == "chat_link":
+                self._keep_ref(contact.attempt_id, await self.carrier.send_link(contact))
             else:
                 self._keep_ref(contact.attempt_id, await self.carrier.start_conversation(contact))
         except CarrierError as exc:
@@ -242,9 +248,22 @@ class Dispatcher:
         attempt.conversation_id = f"{household.id}:a{attempt.id}-{attempt.claim_token[:6]}"
         data.set_status(session, attempt=attempt, status=AttemptStatus.dialing.value, at=now)
         self.counters.placed += 1
-        return Contact(
+        contact = Contact(
             attempt_id=attempt.id, household_id=household.id, to=household.phone, channel=attempt.channel,
             conversation_id=attempt.conversation_id, caller_id=spec.caller_id)
+        return self._with_link(session, contact, household, spec, tz, day=attempt.day)
+
+    def _with_link(self, session: Session, contact: Contact, household: Household, spec: CampaignSpec,
+                   tz: ZoneInfo, *, day) -> Contact:
+        """A chat link's contact carries its text: a link signed for the attempt, in the household's
+        language, good until the day's window closes."""
+        if contact.channel != "chat_link":
+            return contact
+        expires = chat_links.expires_at(day, spec.window(), tz)
+        text = chat_links.compose(session, attempt_id=contact.attempt_id, expires=expires,
+                                  language=language_of(household.language) or spec.language,
+                                  public_url=self.public_url)
+        return replace(contact, text=text, expires_at=expires)
 
     def _outside_window(self, session, attempt: Attempt, spec: CampaignSpec, now: datetime, tz) -> None:
         opens = schedule.next_in_window(now, spec.window(), tz)

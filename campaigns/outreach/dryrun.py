@@ -22,9 +22,10 @@ from campaigns.outreach.clock import VirtualClock
 from campaigns.outreach.dispatcher import Dispatcher
 from campaigns.household_lists.importer import read_rows
 from campaigns.household_lists.rows import HouseholdRow, parse_row
-from campaigns.records import counts
+from campaigns.records import counts, screenings
 from campaigns.records.counts import Tally
 from campaigns.records.models import PENDING_STATUSES, Attempt, AttemptStatus
+from campaigns.records.screenings import ChannelCount
 from campaigns.records.vocabulary import DEFAULT_LANGUAGE, language_of
 from campaigns.carriers.residents import PopulationError, SimResident, resident_from_row
 
@@ -48,6 +49,7 @@ class Summary:
     simulated: timedelta
     wall_seconds: float
     languages: list[tuple[str, Tally]] = field(default_factory=list)  # by the language households are spoken to in
+    channels: list[ChannelCount] = field(default_factory=list)  # results by the channel that reached the household
 
     def lines(self) -> list[str]:
         speed = self.simulated.total_seconds() / self.wall_seconds if self.wall_seconds else 0.0
@@ -66,8 +68,17 @@ class Summary:
             f"supervisor alerts   {self.alerts} texts",
             f"simulated time      {_duration(self.simulated)} in {self.wall_seconds:.1f} s of wall time "
             f"({speed:,.0f}x)",
+            *self._channel_lines(),
             *self._language_lines(),
         ]
+
+    def _channel_lines(self) -> list[str]:
+        """Households reached and result rows (results.csv) per channel: voice, sms, link."""
+        if not self.channels:
+            return []
+        lines = [f"by channel          {'households':>10} {'results':>8}"]
+        lines += [f"  {c.channel:<17} {c.households:>10} {c.results:>8}" for c in self.channels]
+        return lines
 
     def _language_lines(self) -> list[str]:
         """Households, reached, screened, abnormal and urgent per language, when there are several."""
@@ -188,4 +199,5 @@ def summarize(session: Session, campaign_id: str, dispatcher: Dispatcher, simula
         simulated=simulated,
         wall_seconds=wall_seconds,
         languages=counts.by_language(session, campaign_id=campaign_id),
+        channels=screenings.count_by_channel(session, campaign_id=campaign_id),
     )

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from campaigns.outreach import alerts, schedule
+from campaigns.outreach import alerts, chat_links, schedule
 from campaigns.records import carrier_events, proofs
 from campaigns.phones import mask_phone
 from campaigns.records.households import record_opt_out
@@ -111,7 +111,8 @@ class Outcomes:
         """Placed attempts whose final status never came: a text nobody answered, a conversation
         the resident left half-way (what they answered is kept), a lost status callback."""
         with Session(self.engine) as session:
-            overdue = [(a.id, a.conversation_id, status) for a, status in carrier_events.overdue(session, now=now)]
+            overdue = [(a.id, a.conversation_id, status) for a, status in carrier_events.overdue(session, now=now)
+                       if a.channel != "chat_link"]  # a link waits until it expires: settle_links
         for attempt_id, conversation, status in overdue:
             if status == AttemptStatus.dropped.value and conversation:
                 try:
@@ -127,6 +128,37 @@ class Outcomes:
                                    detail="no final status or reply came in time"):
                     self.follow_up(session, attempt, now)
                 session.commit()
+
+    async def settle_links(self, now: datetime) -> None:
+        """Chat links: reached once the page's screening is written; at expiry, what was answered is
+        kept (the conversation is closed) and a link never opened counts as unanswered."""
+        with Session(self.engine) as session:
+            waiting = [(a.id, a.conversation_id, a.status, screened) for a, zone, screened in data.open_links(session)
+                       if screened or now >= self._link_expiry(session, a, zone)]
+        for attempt_id, conversation, status, screened in waiting:
+            if not screened and conversation:
+                try:
+                    await self.carrier.end_conversation(attempt_id, conversation)
+                except CarrierError as exc:
+                    log.warning("could not close conversation %s: %s", conversation, exc)
+            with Session(self.engine) as session:
+                attempt = session.get(Attempt, attempt_id)
+                if screened:
+                    final, detail = AttemptStatus.completed, "the screening on the link's page was written"
+                elif self._reached(session, attempt, session.get(Household, attempt.household_id)):
+                    final, detail = AttemptStatus.completed, "reached on the link's page before it expired"
+                elif status == AttemptStatus.dialing.value:
+                    final, detail = AttemptStatus.no_answer, "the link was not opened before it expired"
+                else:
+                    final, detail = AttemptStatus.dropped, "the link expired before any answer was recorded"
+                if data.set_status(session, attempt=attempt, status=final.value, at=now, detail=detail):
+                    self.counters.outcomes[final.value] += 1
+                    self.follow_up(session, attempt, now)
+                session.commit()
+
+    def _link_expiry(self, session: Session, attempt: Attempt, zone: str) -> datetime:
+        spec = self._spec(session.get(Campaign, attempt.campaign_id))
+        return chat_links.expires_at(attempt.day, spec.window(), ZoneInfo(zone))
 
     async def alert_supervisors(self, now: datetime) -> None:
         """Text each supervisor about each new urgent escalation."""

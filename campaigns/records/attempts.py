@@ -184,3 +184,15 @@ def open_text_attempt(session: Session, *, phone: str) -> Optional[tuple[Attempt
         .order_by(Attempt.id.desc())
     ).first()
     return (attempt, household) if attempt is not None else None
+
+
+def open_links(session: Session) -> list[tuple[Attempt, str, bool]]:
+    """Chat-link attempts still open (texted, or opened on the page), each with its household's
+    time zone and whether a screening of its conversation was written."""
+    screened = sa.exists().where(Screening.conversation_id == Attempt.conversation_id)
+    query = (sa.select(Attempt, Household.timezone, screened.label("screened"))
+             .join(Household, Household.id == Attempt.household_id)
+             .where(Attempt.channel == "chat_link",
+                    Attempt.status.in_((AttemptStatus.dialing.value, AttemptStatus.in_progress.value)))
+             .order_by(Attempt.id))
+    return [(attempt, zone, bool(done)) for attempt, zone, done in session.execute(query)]

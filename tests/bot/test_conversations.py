@@ -262,7 +262,8 @@ def test_conversation_campaign_attempt_ties_the_row_to_household_and_campaign(re
     closing = r.say("no")
     assert "999" in closing[0]
     [row] = r.rows()
-    assert (row.household_id, row.campaign_id, row.channel) == ("H-400", "daily-fever", "simulated")
+    # The result names its attempt's channel (a call), not the dry-run channel the bot heard it on.
+    assert (row.household_id, row.campaign_id, row.channel) == ("H-400", "daily-fever", "voice")
     assert row.finished_at == datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
     assert row.red_flags == "confusion" and row.urgent
 

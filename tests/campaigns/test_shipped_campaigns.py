@@ -84,5 +84,31 @@ def test_shipped_campaign_dry_run_finishes_and_reaches_households(path, command,
     assert int(summary["households"]) == targeted, stdout
     assert int(summary["reached"]) >= REACHED_AT_LEAST * targeted, stdout
     assert int(summary["people screened"]) > 0, stdout
-    with (out / "results.csv").open(newline="", encoding="utf-8") as handle:
-        assert len(list(csv.reader(handle))) > 1  # the export has rows, not a header alone
+    with (out / "results.csv").open(newline="", encoding="utf-8-sig") as handle:
+        results = list(csv.DictReader(handle))
+    assert results  # the export has rows, not a header alone
+    # Each result names the channel that reached its household, and the summary counts them exactly.
+    exported = {channel: (len({r["household_id"] for r in results if r["channel"] == channel}),
+                          sum(r["channel"] == channel for r in results))
+                for channel in {r["channel"] for r in results}}
+    counted = {channel: (int(households), int(rows)) for channel, households, rows
+               in re.findall(r"^    (\w+) +(\d+) +(\d+)$", stdout.split("by channel")[1].split("by language")[0], re.M)}
+    assert counted == exported, stdout
+    assert set(counted) <= {"voice", "sms", "link"}, stdout
+    if path.stem == "one-off-survey":
+        assert counted == expected_survey_channels(population), stdout
+
+
+def expected_survey_channels(population: Path) -> dict[str, tuple[int, int]]:
+    """The one-off survey (SMS once, then the chat link) over Riverside, from the population's
+    pickup column: a first text answered reaches the household by SMS; one left unanswered (busy,
+    no answer or a machine: a text is never busy) is followed by a link, which reaches it when
+    the resident's next outcome is an answer. An undelivered text waits for a next round there is
+    not. Result rows per channel are what this population's answers come to: measured, and fixed
+    by the virtual clock."""
+    with population.open(newline="", encoding="utf-8") as handle:
+        pickups = [row["pickup"].split(";") for row in csv.DictReader(handle) if row["community"] == "Riverside"]
+    by_sms = sum(p[0] == "answer" for p in pickups)
+    by_link = sum(p[0] in ("busy", "no_answer", "machine") and (p[1:] or p)[0] == "answer" for p in pickups)
+    assert (by_sms, by_link) == (92, 22)  # the demo population as shipped
+    return {"sms": (by_sms, 235), "link": (by_link, 59)}

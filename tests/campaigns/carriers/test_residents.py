@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from bot.understanding import readers_for
-from campaigns.carriers.residents import (PHRASES, UNKNOWN_ANSWER, Answerer, PopulationError, SimResident,
-                                          consent_for, resident_from_row)
+from campaigns.carriers.residents import (PHRASES, PICKUPS, UNKNOWN_ANSWER, Answerer, PopulationError, SimResident,
+                                          consent_for, outcome_on, resident_from_row)
 from campaigns.records.vocabulary import LANGUAGES
 
 
@@ -20,8 +20,19 @@ def test_resident_from_row_reads_pickup(text, pickup):
     assert resident_from_row({"pickup": text}).pickup == pickup
 
 
+@pytest.mark.parametrize("channel, expected", [
+    ("voice", ["answer", "busy", "no_answer", "failed", "machine", "failed", "no_answer"]),
+    ("sms", ["answer", "not_opened", "not_opened", "undelivered", "not_opened", "undelivered", "not_opened"]),
+    ("chat_link", ["answer", "not_opened", "not_opened", "undelivered", "not_opened", "undelivered", "not_opened"]),
+])
+def test_outcome_on_a_channel_texts_are_never_busy_or_a_machine(channel, expected):
+    # PICKUPS order: answer, busy, no_answer, failed, machine, undelivered, not_opened
+    assert [outcome_on(channel, pickup) for pickup in PICKUPS] == expected
+
+
 @pytest.mark.parametrize("row, message", [
-    ({"pickup": "answer;ring"}, "pickup: unknown outcome 'ring' (known: answer, busy, no_answer, failed, machine)"),
+    ({"pickup": "answer;ring"}, "pickup: unknown outcome 'ring' (known: answer, busy, no_answer, failed, machine, undelivered, "
+                               "not_opened)"),
     ({"others": '[{"temperature": 38'}, "others: not valid JSON (Expecting ',' delimiter at character 19)"),
     ({"others": '{"temperature": "38"}'}, 'others: must be a JSON list of {"temperature": ..., "symptoms": ...}'),
     ({"others": '["38"]'}, 'others: must be a JSON list of {"temperature": ..., "symptoms": ...}'),

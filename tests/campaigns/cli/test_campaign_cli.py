@@ -242,7 +242,7 @@ def test_campaign_dry_run_summary_files_and_replacing_its_database(db, tmp_path,
     assert code == 0, err
     lines = stdout.splitlines()
     assert lines[0] == f"1 population row rejected, see {out / 'population.rejects.csv'}"
-    assert lines[1:16] == [
+    assert lines[1:18] == [
         "",
         "Dry run of c1:",
         "  households          11",
@@ -257,9 +257,11 @@ def test_campaign_dry_run_summary_files_and_replacing_its_database(db, tmp_path,
         "  callbacks           1",
         "  supervisor alerts   1 texts",  # one per urgent case: D08's second round updates the first
         "  simulated time      1d 09h 00m in " + lines[14].split(" in ", 1)[1],  # Shanghai 00:00 to 20:00 EST
+        "  by channel          households  results",  # every result names the channel that reached it
+        "    voice                     10       19",  # results.csv's 19 rows, all by call
         "",
     ]
-    assert lines[16:] == [f"Wrote {out / 'screening.db'}, {out / 'results.csv'} (19 rows) and "
+    assert lines[18:] == [f"Wrote {out / 'screening.db'}, {out / 'results.csv'} (19 rows) and "
                           f"{out / 'escalations.csv'} (4 rows)."]
     results, escalations = read_csv(out / "results.csv"), read_csv(out / "escalations.csv")
     assert (tuple(results[0]), len(results)) == (EXPORT_HEADER, 20)

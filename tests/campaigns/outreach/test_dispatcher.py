@@ -86,8 +86,11 @@ def test_dispatcher_channel_fallback_uses_sms_after_one_failed_voice_attempt(db,
     run = one_household(db, loop, "busy", channels=[{"type": "voice", "attempts": 1}, {"type": "sms"}],
                         retries={"max_attempts_per_day": 3},
                         schedule={"start": "2024-03-05", "days": 1, "rounds": ["09:00"]})
-    assert [(a.try_no, a.channel, a.status) for a in attempts(db, "h1")] == [
-        (1, "voice", "busy"), (2, "sms", "busy"), (3, "sms", "busy")]
+    # A text is never "busy": a resident who was busy for the call leaves the texts unanswered,
+    # and each counts as unanswered once the reply wait is over, as live.
+    assert [(a.try_no, a.channel, a.status, a.detail) for a in attempts(db, "h1")] == [
+        (1, "voice", "busy", "simulated busy"), (2, "sms", "no_answer", "no final status or reply came in time"),
+        (3, "sms", "no_answer", "no final status or reply came in time")]
     assert run.calls_to(PHONE) == ["voice", "sms", "sms"]
     refs = [a.carrier_ref[:2] for a in attempts(db, "h1")]
     assert refs == ["CA", "SM", "SM"]  # a call, then text conversations
