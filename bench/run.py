@@ -10,8 +10,14 @@ against the live server (bench/voice_bench.py, in its own process).
 Edge: a turn's p50 with and without the public channels' edge checks, in one process (bench/edge_bench.py).
 Export: the console's CSV and XLSX exports of 1M screenings through a live console: time, rows/s,
 bytes and peak memory growth, each format in a fresh process (bench/export_bench.py).
-Usage: python -m bench.run [--conversations N] [--only conversation|edge|engine|voice|export] [--households N]
-                           [--calls N] [--screenings N] [--xlsx-fifth]
+Web: the residents' page's first-load bytes and time to first question, and turns of 200 web
+conversations at once, against the live server (bench/web_bench.py, in its own process).
+Workers: voice-webhook throughput and p99 with 1 Sanic worker against 2 (Redis lock store,
+PostgreSQL), the same calls at each level of concurrent calls (bench/workers_bench.py).
+Stores: a turn's p50 and p99 with the in-memory, SQLite and PostgreSQL tracker stores, interleaved in
+one process (bench/store_bench.py).
+Usage: python -m bench.run [--conversations N] [--only conversation|edge|engine|voice|export|web|workers|stores]
+                           [--households N] [--calls N] [--screenings N] [--xlsx-fifth] [--levels 10,25,...]
 """
 from __future__ import annotations
 
@@ -164,10 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=60)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--only", choices=("conversation", "edge", "engine", "voice", "export"))
+    parser.add_argument("--only", choices=("conversation", "edge", "engine", "voice", "export", "web", "workers",
+                                           "stores"))
     parser.add_argument("--households", type=int, default=1_000_000, help="rows for the import and plan benchmarks")
     parser.add_argument("--calls", type=int, default=100, help="concurrent calls for the voice benchmark")
     parser.add_argument("--screenings", type=int, default=1_000_000, help="rows for the export benchmark")
+    parser.add_argument("--levels", default="10,25,50,100,150", help="concurrent calls for the workers benchmark")
     parser.add_argument("--xlsx-fifth", action="store_true", help="export benchmark: XLSX of a fifth of the rows")
     args = parser.parse_args(argv)
     if args.child:
@@ -183,6 +191,12 @@ def main(argv: list[str] | None = None) -> int:
         voice(args.calls)
     if args.only in (None, "export"):
         export(args.screenings, args.xlsx_fifth)
+    if args.only in (None, "web"):
+        web()
+    if args.only in (None, "workers"):
+        workers(args.levels)
+    if args.only in (None, "stores"):
+        stores()
     return 0
 
 
@@ -214,6 +228,9 @@ def engine(households: int) -> None:
     planned = engine_child("bench.engine_bench", "plan", "--households", str(households))
     print(f"  plan a round: {planned['attempts_written']:,} attempts in {planned['seconds']:.1f} s "
           f"({planned['attempts_per_s']:,} attempts/s), memory grew {planned['rss_growth_mb']} MB", flush=True)
+    estimated = engine_child("bench.engine_bench", "estimate", "--households", str(households))
+    print(f"  estimate {households / 1e6:g}M households: {estimated['seconds']:.1f} s (target < 60 s); "
+          f"{estimated['rounds']} rounds, {estimated['attempts']:,} attempts", flush=True)
     for cps in (20, 100):
         rate = engine_child("bench.engine_bench", "dispatch", "--cps", str(cps), "--seconds", "8")
         print(f"  dispatch at {cps} calls/s: achieved {rate['achieved_cps']:.2f}/s = {rate['ratio']:.3f} of the "
@@ -240,6 +257,27 @@ def export(screenings: int, xlsx_fifth: bool) -> None:
 
     print(f"\nConsole exports ({screenings:,} screenings, live console, a fresh process per format) ...", flush=True)
     report(engine_child("bench.export_bench", "all", "--rows", str(screenings), *(["--xlsx-fifth"] * xlsx_fifth)))
+
+
+def web() -> None:
+    from bench.web_bench import report
+
+    print("\nResidents' web page (live server) ...", flush=True)
+    report(engine_child("bench.web_bench"))
+
+
+def workers(levels: str) -> None:
+    from bench.workers_bench import report
+
+    print(f"\nWorkers: voice webhooks, 1 Sanic worker against 2 (Redis), at {levels} concurrent calls ...", flush=True)
+    report(engine_child("bench.workers_bench", "--levels", levels))
+
+
+def stores() -> None:
+    from bench.store_bench import report
+
+    print("\nTurn cost by tracker store (lean model, one core, interleaved) ...", flush=True)
+    report(engine_child("bench.store_bench"))
 
 
 if __name__ == "__main__":
