@@ -8,11 +8,12 @@ import re
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.channels.gsm7 import segments
 from campaigns.outreach.schedule import window_bounds
 from campaigns.records import links
+from campaigns.records.models import Screening
 from tests.campaigns.twilio_helpers import LiveCampaign, community_households, new_phone
 from tests.live import ACCOUNT_SID, AUTH_TOKEN, CALLER_ID
 from tests.twilio_emulator import Resident, TwilioEmulator
@@ -87,3 +88,37 @@ def test_twilio_link_not_delivered_fails_its_attempt(live_server, live_db):
     assert (attempt.channel, attempt.status, attempt.detail) == (
         "chat_link", "failed", "Twilio: message undelivered (error 30003)")
     assert emulator.texts.get(phone, []) == []
+
+
+def test_a_texted_link_opened_and_answered_on_the_page_reaches_the_household(live_server, live_db):
+    """The whole way: the dispatcher texts the link through Twilio, the resident opens it on the web
+    page and answers there, and the dispatcher counts the attempt reached with one `link` row."""
+    from tests.bot.test_web_routes import post
+
+    phone = new_phone()
+
+    async def main():
+        async with TwilioEmulator(ACCOUNT_SID, AUTH_TOKEN, sms_url=f"{live_server.url}/webhooks/sms/inbound",
+                                  our_number=CALLER_ID) as emulator:
+            emulator.residents[phone] = Resident(answers=[])
+            campaign = LiveCampaign(live_db, live_server, emulator, community_households(phone), **LINK)
+            try:
+                await campaign.run_until(lambda: delivered(campaign, emulator))
+                [text] = emulator.texts[phone]
+                url = re.search(r"https?://\S+/r/[A-Za-z0-9_-]{24}", text).group(0)
+                replies = [await asyncio.to_thread(post, f"{url}/start", {})]
+                for answer in ("yes", "37.9", "cough", "no"):
+                    replies.append(await asyncio.to_thread(post, f"{url}/say", {"message": answer}))
+                await campaign.run_until(lambda: [a.status for a in campaign.attempts()] == ["completed"])
+            finally:
+                await campaign.close()
+            return campaign, replies
+
+    campaign, replies = asyncio.run(main())
+    assert [status for status, _ in replies] == [200] * 5 and replies[-1][1]["done"] is True
+    [attempt] = campaign.attempts()
+    assert (attempt.channel, attempt.status) == ("chat_link", "completed")
+    with Session(live_db) as session:
+        rows = session.exec(select(Screening).where(Screening.conversation_id == attempt.conversation_id)).all()
+    assert [(r.household_id, r.channel, r.temperature_c, r.symptoms, r.outcome) for r in rows] == [
+        (attempt.household_id, "link", 37.9, "cough", "completed")]
