@@ -11,7 +11,6 @@ from rasa_sdk import Tracker
 from sqlmodel import Session
 
 from campaigns.records import households as households_records
-from campaigns.records.db import get_engine
 from campaigns.records.households import get_or_create_walk_in
 from campaigns.phones import normalize_phone
 from campaigns.records.contacts import call_context
@@ -39,10 +38,6 @@ CONTEXT_SLOTS = ("household_id", "contact_name", "household_members", "household
 
 def settings() -> Settings:
     return get_settings()
-
-
-def db_session() -> Session:
-    return Session(get_engine(settings().database_url))
 
 
 def latest_user_event(tracker: Tracker) -> dict:

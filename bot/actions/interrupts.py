@@ -13,6 +13,7 @@ from bot.actions import context
 from bot.actions.recording import record_request, record_screening
 from bot.actions.screening import FORM, reset_events
 from bot.assessment import Ending
+from bot.channels.storage import in_session
 from campaigns.records.households import flag_wrong_number, record_opt_out
 from campaigns.records.models import EscalationKind
 
@@ -33,16 +34,19 @@ class ActionOptOut(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         state = tracker.get_slot("screening")
-        with context.db_session() as session:
+        def opt_out(session) -> bool:
             household = context.find_household(session, tracker)
             already = household.opted_out_at is not None
             if not already:
                 record_opt_out(session, household=household, channel=context.channel_of(tracker),
-                                     conversation_id=tracker.sender_id, said=_said(tracker))
+                               conversation_id=tracker.sender_id, said=_said(tracker))
             session.commit()
+            return already
+
+        already = await in_session(opt_out)
         if not already or (state and state["people"]):
             # Answers given before the opt-out are kept; nothing is added for the rest.
-            record_screening(tracker, state=state or flow.new_state(), ending=Ending.opted_out)
+            await record_screening(tracker, state=state or flow.new_state(), ending=Ending.opted_out)
         dispatcher.utter_message(response="utter_opt_out_confirmed")
         return _end_form()
 
@@ -54,11 +58,12 @@ class ActionWrongNumber(Action):
         return "action_wrong_number"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        with context.db_session() as session:
-            household = context.find_household(session, tracker)
-            flag_wrong_number(session, household=household)
+        def flag(session) -> None:
+            flag_wrong_number(session, household=context.find_household(session, tracker))
             session.commit()
-        record_screening(tracker, state=flow.new_state(), ending=Ending.wrong_number)
+
+        await in_session(flag)
+        await record_screening(tracker, state=flow.new_state(), ending=Ending.wrong_number)
         dispatcher.utter_message(response="utter_wrong_number")
         return _end_form()
 
@@ -76,7 +81,7 @@ class ActionHangUp(Action):
             return []
         state = tracker.get_slot("screening")
         if state and state["people"]:
-            record_screening(tracker, state=state, ending=Ending.abandoned)
+            await record_screening(tracker, state=state, ending=Ending.abandoned)
         return _end_form()
 
 
@@ -94,7 +99,7 @@ class EscalateRequest(Action, abc.ABC):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         earlier = _requests_this_screening(tracker)
         if self.name() not in earlier:
-            record_request(tracker, kind=self.kind, said=_said(tracker))
+            await record_request(tracker, kind=self.kind, said=_said(tracker))
             dispatcher.utter_message(response=self.response)
         else:
             dispatcher.utter_message(response="utter_already_asked")
@@ -105,7 +110,7 @@ class EscalateRequest(Action, abc.ABC):
             state = {**state, "go_on": False, "reask": None}
             return [SlotSet("screening", state), SlotSet("requested_slot", "go_on")]
         if state["people"]:  # the third: end, keeping what was answered
-            record_screening(tracker, state=state, ending=Ending.abandoned)
+            await record_screening(tracker, state=state, ending=Ending.abandoned)
         dispatcher.utter_message(response="utter_close_stopped")
         return [*_end_form(), FollowupAction("action_listen")]
 

@@ -9,38 +9,42 @@ from sqlmodel import select
 
 from bot.actions import context
 from bot.assessment import Ending, PersonResult, summarize
+from bot.channels.storage import in_session
 from campaigns.records import case_people
 from campaigns.records.screenings import add_screening
 from campaigns.records.escalations import Raised, notify_opened, raise_case
 from campaigns.records.models import EscalationKind, Household, Outcome, Screening
 
 
-def record_screening(tracker: Tracker, *, state: dict, ending: Ending) -> list[PersonResult]:
-    """Store every person's row and escalate who needs it; returns the results."""
+async def record_screening(tracker: Tracker, *, state: dict, ending: Ending) -> list[PersonResult]:
+    """Store every person's row and escalate who needs it, off the event loop; returns the results."""
+    return await in_session(lambda session: _record_screening(session, tracker, state=state, ending=ending))
+
+
+def _record_screening(session, tracker: Tracker, *, state: dict, ending: Ending) -> list[PersonResult]:
     settings = context.settings()
     finished = context.now(tracker)
     started = _started_at(tracker) or finished
-    with context.db_session() as session:
-        household = context.find_household(session, tracker)
-        if household is None:
-            raise LookupError(f"conversation {tracker.sender_id} has no household")
-        rules = tracker.get_slot("screening_rules") or {}
-        results = summarize(
-            state, ending=ending, members=household.members or 1,
-            fever_threshold_c=rules.get("fever_threshold_c", settings.fever_threshold_c),
-            symptoms=frozenset(rules["symptoms"]) if "symptoms" in rules else None,
-            red_flags=frozenset(rules["red_flags"]) if "red_flags" in rules else None,
-        )
-        if _recorded(session, tracker.sender_id, started):
-            return results
-        names = case_people.roster(contact_name=household.contact_name, member_names=household.member_names,
-                                   members=household.members)
-        rows = [add_screening(session, screening=_row(tracker, household, result, state, started, finished,
-                                                      name=case_people.name_of(names, result.person_index)))
-                for result in results]
-        raised = _escalate(session, household, results, rows, tracker.sender_id, finished)
-        session.commit()
-        notify_opened(raised, household)
+    household = context.find_household(session, tracker)
+    if household is None:
+        raise LookupError(f"conversation {tracker.sender_id} has no household")
+    rules = tracker.get_slot("screening_rules") or {}
+    results = summarize(
+        state, ending=ending, members=household.members or 1,
+        fever_threshold_c=rules.get("fever_threshold_c", settings.fever_threshold_c),
+        symptoms=frozenset(rules["symptoms"]) if "symptoms" in rules else None,
+        red_flags=frozenset(rules["red_flags"]) if "red_flags" in rules else None,
+    )
+    if _recorded(session, tracker.sender_id, started):
+        return results
+    names = case_people.roster(contact_name=household.contact_name, member_names=household.member_names,
+                               members=household.members)
+    rows = [add_screening(session, screening=_row(tracker, household, result, state, started, finished,
+                                                  name=case_people.name_of(names, result.person_index)))
+            for result in results]
+    raised = _escalate(session, household, results, rows, tracker.sender_id, finished)
+    session.commit()
+    notify_opened(raised, household)  # in the worker thread too: a notifier may wait on the network
     return results
 
 
@@ -102,9 +106,9 @@ def _escalate(session, household: Household, results: list[PersonResult], rows: 
             for kind, group in groups.items()]
 
 
-def record_request(tracker: Tracker, *, kind: EscalationKind, said: str) -> None:
-    """A help request or a request to talk to a person: escalated at once."""
-    with context.db_session() as session:
+async def record_request(tracker: Tracker, *, kind: EscalationKind, said: str) -> None:
+    """A help request or a request to talk to a person: escalated at once, off the event loop."""
+    def escalate(session) -> None:
         household = context.find_household(session, tracker)
         if household is None:
             raise LookupError(f"conversation {tracker.sender_id} has no household")
@@ -112,3 +116,5 @@ def record_request(tracker: Tracker, *, kind: EscalationKind, said: str) -> None
                             conversation_id=tracker.sender_id, at=context.now(tracker))
         session.commit()
         notify_opened([raised], household)
+
+    await in_session(escalate)

@@ -139,7 +139,7 @@ class ActionFinishScreening(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         state = tracker.get_slot("screening") or flow.new_state()
         ending = Ending.abandoned if flow.stopped(state) else Ending.finished
-        results = record_screening(tracker, state=state, ending=ending)
+        results = await record_screening(tracker, state=state, ending=ending)
         response, values = closing(results, state, tracker)
         dispatcher.utter_message(response=response, **values)
         return reset_events()

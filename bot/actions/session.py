@@ -8,6 +8,7 @@ from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import context
+from bot.channels.storage import in_session
 from bot.understanding import WRITTEN_IN
 
 
@@ -22,11 +23,14 @@ class ActionSessionStart(Action):
         # set by our own channels, never by a client.
         metadata = {**(tracker.get_slot("session_started_metadata") or {}),
                     **((tracker.latest_message or {}).get("metadata") or {})}
-        with context.db_session() as session:
+        def resolve(session) -> dict[str, Any]:
             household, campaign = context.resolve_session(session, sender_id=tracker.sender_id, metadata=metadata)
             values = context.context_values(household, campaign, wrote=opening_metadata(tracker).get(WRITTEN_IN),
                                             before=tracker.get_slot("language"))
             session.commit()
+            return values
+
+        values = await in_session(resolve)  # a worker thread: the event loop never waits on the database
         events = [SessionStarted(), SlotSet("session_started_metadata", metadata)]
         events += [SlotSet(name, value) for name, value in values.items()]
         events.append(ActionExecuted("action_listen"))

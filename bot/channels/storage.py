@@ -122,17 +122,26 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-async def in_database(work: Callable[[Session], Any]) -> Any:
-    """Run `work(session)` in a worker thread and commit, so the event loop never waits on the
-    database; all of it or, when the database goes away, none of it (StoreUnavailable)."""
+async def in_session(work: Callable[[Session], Any]) -> Any:
+    """Run `work(session)` with a session of its own in a worker thread, so the event loop never
+    waits on the database; the work commits. Errors come back as raised (the actions' way)."""
     def run() -> Any:
         with Session(get_engine(get_settings().database_url)) as session:
-            result = work(session)
-            session.commit()
-            return result
+            return work(session)
+
+    return await asyncio.get_running_loop().run_in_executor(None, run)
+
+
+async def in_database(work: Callable[[Session], Any]) -> Any:
+    """Run `work(session)` off the event loop and commit: all of it or, when the database goes
+    away, none of it (StoreUnavailable)."""
+    def committed(session: Session) -> Any:
+        result = work(session)
+        session.commit()
+        return result
 
     try:
-        return await asyncio.get_running_loop().run_in_executor(None, run)
+        return await in_session(committed)
     except Exception as error:
         down = store_unavailable(error)
         if down is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -114,11 +114,8 @@ class Outcomes:
             overdue = [(a.id, a.conversation_id, status) for a, status in carrier_events.overdue(session, now=now)
                        if a.channel != "chat_link"]  # a link waits until it expires: settle_links
         for attempt_id, conversation, status in overdue:
-            if status == AttemptStatus.dropped.value and conversation:
-                try:
-                    await self.carrier.end_conversation(attempt_id, conversation)
-                except CarrierError as exc:
-                    log.warning("could not close conversation %s: %s", conversation, exc)
+            if status == AttemptStatus.dropped.value:
+                await self._close_conversation(attempt_id, conversation)
             with Session(self.engine) as session:
                 attempt = session.get(Attempt, attempt_id)
                 if status == AttemptStatus.dropped.value and self._reached(
@@ -129,6 +126,15 @@ class Outcomes:
                     self.follow_up(session, attempt, now)
                 session.commit()
 
+    async def _close_conversation(self, attempt_id: int, conversation: Optional[str]) -> None:
+        """Close a conversation the resident left, keeping what was answered; a failure is logged."""
+        if not conversation:
+            return
+        try:
+            await self.carrier.end_conversation(attempt_id, conversation)
+        except CarrierError as exc:
+            log.warning("could not close conversation %s: %s", conversation, exc)
+
     async def settle_links(self, now: datetime) -> None:
         """Chat links: reached once the page's screening is written; at expiry, what was answered is
         kept (the conversation is closed) and a link never opened counts as unanswered."""
@@ -136,11 +142,8 @@ class Outcomes:
             waiting = [(a.id, a.conversation_id, a.status, screened) for a, zone, screened in data.open_links(session)
                        if screened or now >= self._link_expiry(session, a, zone)]
         for attempt_id, conversation, status, screened in waiting:
-            if not screened and conversation:
-                try:
-                    await self.carrier.end_conversation(attempt_id, conversation)
-                except CarrierError as exc:
-                    log.warning("could not close conversation %s: %s", conversation, exc)
+            if not screened:
+                await self._close_conversation(attempt_id, conversation)
             with Session(self.engine) as session:
                 attempt = session.get(Attempt, attempt_id)
                 if screened:
