@@ -16,8 +16,11 @@ Workers: voice-webhook throughput and p99 with 1 Sanic worker against 2 (Redis l
 PostgreSQL), the same calls at each level of concurrent calls (bench/workers_bench.py).
 Stores: a turn's p50 and p99 with the in-memory, SQLite and PostgreSQL tracker stores, interleaved in
 one process (bench/store_bench.py).
-Usage: python -m bench.run [--conversations N] [--only conversation|edge|engine|voice|export|web|workers|stores]
+Load: households offered at rising rates through the real dispatcher, calls as long as real ones,
+against the live server on PostgreSQL: the knee, CPU per household, calls live at the knee (bench/load_bench.py).
+Usage: python -m bench.run [--conversations N] [--only conversation|edge|engine|voice|export|web|workers|stores|load]
                            [--households N] [--calls N] [--screenings N] [--xlsx-fifth] [--levels 10,25,...]
+                           [--rates 1,2,4,...] [--load-seconds S]
 """
 from __future__ import annotations
 
@@ -171,11 +174,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--conversations", type=int, default=60)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--only", choices=("conversation", "edge", "engine", "voice", "export", "web", "workers",
-                                           "stores"))
+                                           "stores", "load"))
     parser.add_argument("--households", type=int, default=1_000_000, help="rows for the import and plan benchmarks")
     parser.add_argument("--calls", type=int, default=100, help="concurrent calls for the voice benchmark")
     parser.add_argument("--screenings", type=int, default=1_000_000, help="rows for the export benchmark")
     parser.add_argument("--levels", default="10,25,50,100,150", help="concurrent calls for the workers benchmark")
+    parser.add_argument("--rates", default="1,2,4,6,8,10", help="offered households/s for the load benchmark")
+    parser.add_argument("--load-seconds", type=float, default=60, help="seconds of offered load per rate")
     parser.add_argument("--xlsx-fifth", action="store_true", help="export benchmark: XLSX of a fifth of the rows")
     args = parser.parse_args(argv)
     if args.child:
@@ -197,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         workers(args.levels)
     if args.only in (None, "stores"):
         stores()
+    if args.only in (None, "load"):
+        load(args.rates, args.load_seconds)
     return 0
 
 
@@ -278,6 +285,14 @@ def stores() -> None:
 
     print("\nTurn cost by tracker store (lean model, one core, interleaved) ...", flush=True)
     report(engine_child("bench.store_bench"))
+
+
+def load(rates: str, seconds: float) -> None:
+    from bench.load_bench import report
+
+    print(f"\nRealistic load: households offered at {rates}/s, {seconds:g} s each, through the dispatcher ...",
+          flush=True)
+    report(engine_child("bench.load_bench", "--rates", rates, "--seconds", str(seconds)))
 
 
 if __name__ == "__main__":

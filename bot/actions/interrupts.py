@@ -34,6 +34,7 @@ class ActionOptOut(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         state = tracker.get_slot("screening")
+
         def opt_out(session) -> bool:
             household = context.find_household(session, tracker)
             already = household.opted_out_at is not None

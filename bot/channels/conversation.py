@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from rasa.core.actions.action import ActionExecutionRejection
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.tracker_store import FailSafeTrackerStore
@@ -90,8 +91,9 @@ def _once(messages: list[dict]) -> list[dict]:
 
 
 class _TurnAbandoned(BaseException):
-    """An action's store could not be reached. Rasa catches every Exception an action raises,
-    drops the action's events and saves the rest of the turn; this passes by, and nothing is saved."""
+    """An action failed (its store could not be reached, the action server is down, a fault).
+    Rasa catches every Exception an action raises, drops the action's events, carries on and saves
+    the rest of the turn, often with no reply at all; this passes by, and nothing is saved."""
 
 
 def _watch(agent: Agent) -> None:
@@ -120,7 +122,8 @@ def _strict_actions(run_action):
 
 
 class _StrictAction:
-    """The action as it is, but for a store that cannot be reached: then the turn is abandoned."""
+    """The action as it is, but when it fails the turn is abandoned: a 503 when a store cannot be
+    reached, else a jammed turn (the way forward, the question still open)."""
 
     def __init__(self, action) -> None:
         self._action = action
@@ -131,9 +134,9 @@ class _StrictAction:
     async def run(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return await self._action.run(*args, **kwargs)
+        except ActionExecutionRejection:  # a form's answer rejected: the dialogue goes on, as Rasa means it
+            raise
         except Exception as error:
-            if store_unavailable(error) is None:
-                raise
             raise _TurnAbandoned(self._action.name()) from error
 
 
@@ -142,14 +145,11 @@ def _raise(error: Exception) -> None:
 
 
 def _raise_if_unavailable(error: BaseException, conversation: str) -> None:
-    """StoreUnavailable, with one log line naming the store, if a store could not be reached;
-    an abandoned turn goes no further either way."""
+    """StoreUnavailable, with one log line naming the store, if a store could not be reached."""
     down = store_unavailable(error)
     if down is not None:
         log.error("conversation %s: %s; answered 503, the turn not taken", conversation, down.reason)
         raise down from error
-    if isinstance(error, _TurnAbandoned):
-        raise error
 
 
 def _jammed(tracker, output_channel, nlg) -> None:

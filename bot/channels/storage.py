@@ -51,11 +51,11 @@ def store_unavailable(error: Optional[BaseException]) -> Optional[StoreUnavailab
     while error is not None and id(error) not in seen:
         if isinstance(error, StoreUnavailable):
             return error
-        if isinstance(error, aiohttp.ClientError):  # the action server is down: a jammed turn, not a store
-            return None
         store = _store_of(error)
         if store is not None:
             return StoreUnavailable(f"{store} cannot be reached: {_described(error)}")
+        if isinstance(error, aiohttp.ClientError):  # the action server is down: a jammed turn, not a store
+            return None
         seen.add(id(error))
         error = error.__cause__ or error.__context__  # Rasa wraps Redis errors in its LockError
     return None
