@@ -71,7 +71,7 @@ class Dispatcher:
         self.carrier = carrier(self)
         self.retention = Retention(engine, days=get_settings().conversation_retention_days)
         # Where chat links point: the carrier's public address (Twilio's webhooks'), else the settings'.
-        self.public_url = self.carrier.public_url or get_settings().public_url
+        self.public_url = getattr(self.carrier, "public_url", None) or get_settings().public_url
         self._specs: dict[str, tuple[datetime, CampaignSpec]] = {}
         self._pacers: dict[tuple[str, str], Pacer] = {}  # by (campaign, calls | texts)
         self._waiting: dict[str, int] = defaultdict(int)  # placed on the grid, not started yet

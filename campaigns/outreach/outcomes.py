@@ -18,7 +18,7 @@ from campaigns.records import carrier_events, proofs
 from campaigns.phones import mask_phone
 from campaigns.records.households import record_opt_out
 from campaigns.records import attempts as data
-from campaigns.outreach.campaign_file import CampaignSpec
+from campaigns.outreach.campaign_file import CampaignFileError, CampaignSpec
 from campaigns.carriers.base import CallStatus, Carrier, CarrierError, StatusEvent
 from campaigns.records.models import AttemptKind, Attempt, AttemptStatus, Campaign, Household
 from campaigns.outreach.workers import Workers
@@ -140,7 +140,7 @@ class Outcomes:
         kept (the conversation is closed) and a link never opened counts as unanswered."""
         with Session(self.engine) as session:
             waiting = [(a.id, a.conversation_id, a.status, screened) for a, zone, screened in data.open_links(session)
-                       if screened or now >= self._link_expiry(session, a, zone)]
+                       if screened or self._link_expired(session, a, zone, now)]
         for attempt_id, conversation, status, screened in waiting:
             if not screened:
                 await self._close_conversation(attempt_id, conversation)
@@ -159,9 +159,15 @@ class Outcomes:
                     self.follow_up(session, attempt, now)
                 session.commit()
 
-    def _link_expiry(self, session: Session, attempt: Attempt, zone: str) -> datetime:
-        spec = self._spec(session.get(Campaign, attempt.campaign_id))
-        return chat_links.expires_at(attempt.day, spec.window(), ZoneInfo(zone))
+    def _link_expired(self, session: Session, attempt: Attempt, zone: str, now: datetime) -> bool:
+        """Whether the link's day has closed; a campaign whose stored file cannot be read is left for
+        a person (logged), never allowed to stop the housekeeping of every other campaign."""
+        try:
+            spec = self._spec(session.get(Campaign, attempt.campaign_id))
+        except CampaignFileError as exc:
+            log.warning("chat link of attempt %s: its campaign cannot be read: %s", attempt.id, exc)
+            return False
+        return now >= chat_links.expires_at(attempt.day, spec.window(), ZoneInfo(zone))
 
     async def alert_supervisors(self, now: datetime) -> None:
         """Text each supervisor about each new urgent escalation."""

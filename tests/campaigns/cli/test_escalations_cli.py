@@ -39,7 +39,7 @@ OUTPUT = ["The database was made before migrations: brought it to the baseline."
           "Merged 8 open duplicate escalations into 3 cases; each is resolved and points at its case (merged_into).",
           "Wrote the people of 1 older case in words.",
           "Created the index uq_escalations_open_case.",
-          "Upgraded it from revision 0001 (baseline) to 0002 (users.language), the newest."]
+          "Upgraded it from revision 0001 (baseline) to 0003_help_requests (help_requests), the newest."]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -19,6 +19,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # A database made before migrations by a version that already had the table keeps it.
+    if sa.inspect(op.get_bind()).has_table("help_requests"):
+        return
     op.create_table(
         "help_requests",
         sa.Column("id", sa.Integer(), nullable=False),
