@@ -1,0 +1,99 @@
+"""The actions never block their event loop: while an action waits on a slow database (a real
+SQLite file whose write lock another connection holds for about a second), a coroutine on the
+same loop keeps running on time, and the action's work is still recorded whole once the lock goes."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+import threading
+import time
+
+import sqlalchemy as sa
+from rasa_sdk.executor import ActionExecutor
+from sqlmodel import Session, select
+
+from campaigns.records.models import Escalation, Household
+
+HELD_S = 1.0  # how long the other connection keeps the database's write lock
+TICK_S = 0.01
+
+
+@contextlib.contextmanager
+def write_locked(engine: sa.engine.Engine):
+    """Another connection holds the database's write lock (BEGIN IMMEDIATE) for HELD_S seconds."""
+    taken = threading.Event()
+
+    def hold() -> None:
+        connection = sqlite3.connect(engine.url.database, isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")
+        taken.set()
+        time.sleep(HELD_S)
+        connection.execute("ROLLBACK")
+        connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert taken.wait(10)
+    try:
+        yield
+    finally:
+        holder.join()
+
+
+async def run_watched(executor: ActionExecutor, call: dict) -> tuple[dict, float, float]:
+    """The action's answer, how long it took, and the worst lateness of a 10 ms ticker beside it."""
+    worst = 0.0
+    done = asyncio.Event()
+
+    async def tick() -> None:
+        nonlocal worst
+        while not done.is_set():
+            before = time.perf_counter()
+            await asyncio.sleep(TICK_S)
+            worst = max(worst, time.perf_counter() - before - TICK_S)
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.sleep(0)  # the ticker is running before the action starts
+    started = time.perf_counter()
+    try:
+        answer = await executor.run(call)
+    finally:
+        done.set()
+        await ticker
+    return answer, time.perf_counter() - started, worst
+
+
+def action_call(action: str, sender: str, slots: dict) -> dict:
+    tracker = {"sender_id": sender, "slots": slots, "events": [], "latest_input_channel": "rest",
+               "latest_message": {"text": "I need help", "intent": {"name": "request_help"}, "metadata": {}},
+               "active_loop": {}, "paused": False, "followup_action": None, "latest_action_name": "action_listen"}
+    return {"next_action": action, "sender_id": sender, "tracker": tracker, "domain": {}}
+
+
+def test_an_action_waiting_on_a_locked_database_leaves_its_event_loop_free(db):
+    executor = ActionExecutor()
+    executor.register_package("bot.actions")
+    sender = "loop-walk-in-1"
+    loop = asyncio.new_event_loop()
+    try:
+        with write_locked(db):  # the session start creates the walk-in's household: a write
+            answer, took, worst = loop.run_until_complete(
+                run_watched(executor, action_call("action_session_start", sender, {})))
+        slots = {e["name"]: e["value"] for e in answer["events"] if e["event"] == "slot"}
+        assert took >= HELD_S * 0.8, took  # it did wait on the lock...
+        assert worst < 0.2, worst  # ...and the loop kept serving meanwhile
+        with write_locked(db):  # the help request opens a case: a write
+            answer, took, worst = loop.run_until_complete(
+                run_watched(executor, action_call("action_request_help", sender, slots)))
+        assert took >= HELD_S * 0.8, took
+        assert worst < 0.2, worst
+    finally:
+        loop.close()
+    assert [m["response"] for m in answer["responses"]] == ["utter_help_escalated"]
+    with Session(db) as session:
+        household = session.exec(select(Household)).one()  # the walk-in, the database's only household
+        cases = session.exec(select(Escalation)).all()
+    assert slots["household_id"] == household.id and household.walk_in
+    assert [(c.household_id, c.kind, c.conversation_id, c.detail) for c in cases] == [
+        (household.id, "help_request", sender, "resident said: I need help")]
