@@ -154,9 +154,13 @@ class Outcomes:
                     final, detail = AttemptStatus.no_answer, "the link was not opened before it expired"
                 else:
                     final, detail = AttemptStatus.dropped, "the link expired before any answer was recorded"
-                if data.set_status(session, attempt=attempt, status=final.value, at=now, detail=detail):
-                    self.counters.outcomes[final.value] += 1
-                    self.follow_up(session, attempt, now)
+                try:
+                    if data.set_status(session, attempt=attempt, status=final.value, at=now, detail=detail):
+                        self.counters.outcomes[final.value] += 1
+                        self.follow_up(session, attempt, now)
+                except CampaignFileError as exc:  # one unreadable campaign never stops the others
+                    log.warning("chat link of attempt %s: its campaign cannot be read: %s", attempt_id, exc)
+                    continue
                 session.commit()
 
     def _link_expired(self, session: Session, attempt: Attempt, zone: str, now: datetime) -> bool:

@@ -2,6 +2,8 @@
 newest revision on first use (migrations/runner.py)."""
 from __future__ import annotations
 
+import sqlite3
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,7 +55,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # synchronous=NORMAL still survives a killed process; only a power cut may lose the
     # last commits, and it spares an fsync per commit (the dispatcher commits often).
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # Switching a new file to WAL answers "database is locked" at once, without the busy timeout,
+    # while another connection switches it too (processes starting together): try again shortly.
+    for tries_left in reversed(range(100)):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError:
+            if not tries_left:
+                raise
+            time.sleep(0.02)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

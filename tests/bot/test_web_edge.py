@@ -95,7 +95,7 @@ def link(db, *, language: str = "en", expires_at: datetime | None = None, outcom
         session.add(Household(id="H-1", phone="+14155550101", contact_name="Ana Diaz", language=language,
                               timezone="UTC", community="North"))
         session.add(Household(id="H-2", phone="+14155550102", timezone="UTC", community="South"))
-        session.add(Campaign(id="c1", spec_json=json.dumps({"language": "en"})))
+        session.add(Campaign(id="c1", status="paused", spec_json=json.dumps({"language": "en"})))  # not dialled
         session.flush()
         attempt = Attempt(campaign_id="c1", household_id="H-1", day=date.today(), round_no=1, channel="chat_link",
                           due_at=NOW, status="dialing", conversation_id="H-1:a1-abc")

@@ -4,6 +4,10 @@ typing, the rows exactly as answered; a help request; a walk-in who proves a pho
 code texted through the Twilio emulator, and one who chooses a community; an expired link's page."""
 from __future__ import annotations
 
+from pathlib import Path
+
+from campaigns.outreach.campaign_file import load_campaign, spec_to_json
+
 import itertools
 import json
 import time
@@ -22,6 +26,9 @@ _ids = itertools.count(1)
 NOW = datetime.now(timezone.utc)
 
 
+# The dispatcher of other tests on this database settles these links: a campaign it can read.
+SPEC = spec_to_json(load_campaign(Path(__file__).resolve().parents[2] / "campaign-files" / "daily-fever-check.yml"))
+
 def link_for(engine, *, language: str = "en", name: str = "Ana Diaz", members: int = 1,
              expires_at: datetime | None = None) -> tuple[str, str, str]:
     """A household with a placed chat-link attempt: (its link path, household id, conversation id)."""
@@ -31,7 +38,7 @@ def link_for(engine, *, language: str = "en", name: str = "Ana Diaz", members: i
         session.add(Household(id=household, phone=new_phone(), contact_name=name, members=members, language=language,
                               timezone="UTC", community="North"))
         if session.get(Campaign, "web-test") is None:
-            session.add(Campaign(id="web-test", spec_json=json.dumps({"language": "en"})))
+            session.add(Campaign(id="web-test", status="paused", spec_json=SPEC))  # a real file, never dialled
         session.flush()
         attempt = Attempt(campaign_id="web-test", household_id=household, day=date.today(), round_no=1,
                           channel="chat_link", due_at=NOW, status="dialing", conversation_id=conversation)
