@@ -18,7 +18,8 @@ Stores: a turn's p50 and p99 with the in-memory, SQLite and PostgreSQL tracker s
 one process (bench/store_bench.py).
 Load: households offered at rising rates through the real dispatcher, calls as long as real ones,
 against the live server on PostgreSQL: the knee, CPU per household, calls live at the knee (bench/load_bench.py).
-Usage: python -m bench.run [--conversations N] [--only conversation|edge|engine|voice|export|web|workers|stores|load]
+Status: status callbacks' p50/p99 and server CPU, old write path against group commit (bench/status_bench.py).
+Usage: python -m bench.run [--conversations N] [--only conversation|edge|engine|voice|export|web|workers|stores|load|status]
                            [--households N] [--calls N] [--screenings N] [--xlsx-fifth] [--levels 10,25,...]
                            [--rates 1,2,4,...] [--load-seconds S]
 """
@@ -174,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--conversations", type=int, default=60)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--only", choices=("conversation", "edge", "engine", "voice", "export", "web", "workers",
-                                           "stores", "load"))
+                                           "stores", "load", "status"))
     parser.add_argument("--households", type=int, default=1_000_000, help="rows for the import and plan benchmarks")
     parser.add_argument("--calls", type=int, default=100, help="concurrent calls for the voice benchmark")
     parser.add_argument("--screenings", type=int, default=1_000_000, help="rows for the export benchmark")
@@ -204,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
         stores()
     if args.only in (None, "load"):
         load(args.rates, args.load_seconds)
+    if args.only in (None, "status"):
+        status()
     return 0
 
 
@@ -293,6 +296,13 @@ def load(rates: str, seconds: float) -> None:
     print(f"\nRealistic load: households offered at {rates}/s, {seconds:g} s each, through the dispatcher ...",
           flush=True)
     report(engine_child("bench.load_bench", "--rates", rates, "--seconds", str(seconds)))
+
+
+def status() -> None:
+    from bench.status_bench import report
+
+    print("\nStatus callbacks: a transaction each (before group commit) against group commit, two live servers ...", flush=True)
+    report(engine_child("bench.status_bench"))
 
 
 if __name__ == "__main__":

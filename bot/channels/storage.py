@@ -7,6 +7,7 @@ import json
 import logging
 import re
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Optional
 
 import aiohttp
@@ -17,10 +18,9 @@ from rasa.utils.endpoints import ClientResponseError
 from sanic.exceptions import ServiceUnavailable
 from sqlmodel import Session
 
-from campaigns.records.carrier_events import add_carrier_event
+from campaigns.records.carrier_events import add_carrier_events, known_attempts
 from campaigns.records.contacts import CallContext, call_context
 from campaigns.records.db import get_engine
-from campaigns.records.models import Attempt
 from campaigns.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -165,16 +165,96 @@ async def context_of(attempt_id: int) -> Optional[CallContext]:
 
 async def carrier_event(*, attempt_id: Optional[int], status: str, carrier_ref: str,
                         detail: Optional[str] = None, opted_out: bool = False) -> bool:
-    """Queue a status for the dispatchers; a repeat or an unknown attempt is dropped with a log line."""
+    """Queue a status for the dispatchers, answering once it is committed (StoreUnavailable if it
+    cannot be); a repeat or an unknown attempt is dropped with a log line. Statuses arriving while
+    the last ones are written go together: one transaction, one commit (`_StatusWriter`)."""
     if attempt_id is None:
         log.warning("status %s for %s names no attempt; ignored", status, carrier_ref)
         return False
+    event = dict(attempt_id=attempt_id, status=status, carrier_ref=carrier_ref, detail=detail, opted_out=opted_out)
+    loop = asyncio.get_running_loop()
+    writer = _WRITERS.get(loop)
+    if writer is None:
+        for old in [old for old in list(_WRITERS) if old.is_closed()]:  # list(): other threads' loops add too
+            gone = _WRITERS.pop(old, None)
+            if gone is not None:
+                gone.thread.shutdown(wait=False)
+        writer = _WRITERS[loop] = _StatusWriter(loop)
+    return await writer.add(event)
 
-    def add(session: Session) -> bool:
-        if session.get(Attempt, attempt_id) is None:
-            log.warning("status %s for unknown attempt %s ignored", status, attempt_id)
-            return False
-        return add_carrier_event(session, attempt_id=attempt_id, status=status,
-                                 carrier_ref=carrier_ref, detail=detail, opted_out=opted_out)
 
-    return await in_database(add)
+class _StatusWriter:
+    """Group commit for carrier statuses, one per event loop: the first status is written at once;
+    those that arrive meanwhile wait and are written together next, in one transaction. Each
+    caller is answered after its own status is committed; a batch the database refused fails
+    every caller in it, and nothing of it is kept. It writes in a thread of its own, so a group
+    never queues behind the turns' database work in the loop's shared pool."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.thread = ThreadPoolExecutor(1, thread_name_prefix="carrier-events")  # one group at a time
+        self.waiting: list[tuple[dict, asyncio.Future]] = []
+        self.writing: Optional[asyncio.Task] = None
+
+    async def add(self, event: dict) -> bool:
+        done = self.loop.create_future()
+        self.waiting.append((event, done))
+        if self.writing is None or self.writing.done():
+            self.writing = self.loop.create_task(self._write_all())
+        return await done
+
+    async def _write_all(self) -> None:
+        while self.waiting:
+            batch, self.waiting = self.waiting[:_BATCH_MOST], self.waiting[_BATCH_MOST:]
+            try:
+                await self._write(batch)
+            except BaseException:  # cancelled with the loop: nobody is left waiting forever
+                for _, done in batch + self.waiting:
+                    done.cancel()
+                self.waiting = []
+                raise
+
+    async def _write(self, batch: list[tuple[dict, asyncio.Future]]) -> None:
+        try:
+            stored = await self.loop.run_in_executor(self.thread, _stored, [event for event, _ in batch])
+        except Exception as error:
+            down = store_unavailable(error)
+            if down is None and len(batch) > 1:  # not the store: one bad status must not fail the others
+                for one in batch:
+                    await self._write([one])
+                return
+            if down is not None:
+                log.error("%s; answered 503 to %d status callback(s)", down.reason, len(batch))
+            for _, done in batch:
+                if not done.done():  # a caller that went away was cancelled already
+                    done.set_exception(_unavailable(down.reason, error) if down is not None else error)
+            return
+        for (_, done), kept in zip(batch, stored):
+            if not done.done():
+                done.set_result(kept)
+
+
+_WRITERS: dict[asyncio.AbstractEventLoop, _StatusWriter] = {}
+_BATCH_MOST = 500  # statuses in one transaction: a few ms of writing, far under any timeout
+
+
+def _unavailable(reason: str, error: BaseException) -> StoreUnavailable:
+    down = StoreUnavailable(reason)  # one each: an exception raised in several tasks tangles its traceback
+    down.__cause__ = error
+    return down
+
+
+def _stored(events: list[dict]) -> list[bool]:
+    """In a worker thread: the statuses of known attempts written and committed, in one transaction;
+    for each, whether it was stored (not a repeat, nor for an unknown attempt)."""
+    with Session(get_engine(get_settings().database_url)) as session:
+        known = known_attempts(session, ids=[event["attempt_id"] for event in events])
+        fresh = [event for event in events if event["attempt_id"] in known]
+        added = iter(add_carrier_events(session, events=fresh))
+        session.commit()
+    stored = []
+    for event in events:
+        if event["attempt_id"] not in known:
+            log.warning("status %s for unknown attempt %s ignored", event["status"], event["attempt_id"])
+        stored.append(event["attempt_id"] in known and next(added))
+    return stored

@@ -77,13 +77,56 @@ def add_carrier_event(session: Session, *, attempt_id: int, status: str, carrier
                       detail: Optional[str] = None, opted_out: bool = False) -> bool:
     """Queue a carrier's status report for the dispatchers; False if it was already queued
     (Twilio may repeat a callback). Unknown attempts are refused by the foreign key."""
+    values = _values(attempt_id=attempt_id, status=status, carrier_ref=carrier_ref, detail=detail,
+                     opted_out=opted_out)
+    result = session.execute(_insert(session).values(**values).on_conflict_do_nothing())
+    return result.rowcount == 1
+
+
+def known_attempts(session: Session, *, ids: list[int]) -> set[int]:
+    """Which of `ids` are attempts, in one query."""
+    if not ids:
+        return set()
+    column = Attempt.__table__.c.id
+    return set(session.execute(sa.select(column).where(column.in_(set(ids)))).scalars())
+
+
+def add_carrier_events(session: Session, *, events: list[dict]) -> list[bool]:
+    """`add_carrier_event` for several reports (each a dict of its keywords) at once: for each, whether
+    it was stored; a repeat, of one already queued or of one before it in `events`, is not."""
+    rows = [_values(**event) for event in events]
+    first: dict[tuple, int] = {}
+    for n, row in enumerate(rows):
+        first.setdefault((row["carrier_ref"], row["status"]), n)
+    if not first:
+        return []
     table = CarrierEvent.__table__
-    values = dict(attempt_id=attempt_id, status=status, carrier_ref=carrier_ref[:64],
-                  detail=detail[:500] if detail else None, opted_out=opted_out, received_at=utcnow())
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+    keys = sa.tuple_(table.c.carrier_ref, table.c.status)
+    if session.get_bind().dialect.name == "postgresql":  # one statement, which says what it stored
+        insert = _insert(session).values([rows[n] for n in first.values()]).on_conflict_do_nothing()
+        stored = {tuple(row) for row in session.execute(insert.returning(*keys.clauses))}
+    else:
+        # SQLite (no RETURNING here): take the write lock first with a write that changes nothing,
+        # so the repeats read next stay repeats until the commit; then one executemany.
+        session.execute(sa.delete(table).where(sa.false()))
+        queued = {tuple(row) for row in session.execute(sa.select(*keys.clauses).where(keys.in_(list(first))))}
+        stored = set(first) - queued
+        if stored:
+            session.execute(_insert(session).on_conflict_do_nothing(),
+                            [rows[n] for key, n in first.items() if key in stored])  # in arrival order
+    return [first[key] == n and key in stored
+            for n, key in enumerate((row["carrier_ref"], row["status"]) for row in rows)]
+
+
+def _values(*, attempt_id: int, status: str, carrier_ref: str, detail: Optional[str] = None,
+            opted_out: bool = False) -> dict:
+    return dict(attempt_id=attempt_id, status=status, carrier_ref=carrier_ref[:64],
+                detail=detail[:500] if detail else None, opted_out=opted_out, received_at=utcnow())
+
+
+def _insert(session: Session):
+    if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = session.execute(insert(table).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    return insert(CarrierEvent.__table__)
