@@ -18,13 +18,13 @@ from tests.twilio_emulator import TwilioEmulator
 
 
 def test_tracker_store_is_built_from_a_sqlite_url():
-    assert tracker_store("sqlite:///out/screening.db") == {"type": "SQL", "dialect": "sqlite",
+    assert tracker_store("sqlite:///out/screening.db") == {"type": "bot.trackers.KeptSQLTrackerStore", "dialect": "sqlite",
                                                             "db": "out/screening.db"}
 
 
 def test_tracker_store_is_built_from_a_postgresql_url_with_its_password_and_options():
     assert tracker_store("postgresql+psycopg2://screen:p%40ss@db.internal:5433/screening?sslmode=require") == {
-        "type": "SQL", "dialect": "postgresql+psycopg2", "db": "screening", "url": "db.internal",
+        "type": "bot.trackers.KeptSQLTrackerStore", "dialect": "postgresql+psycopg2", "db": "screening", "url": "db.internal",
         "port": 5433, "username": "screen", "password": "p@ss", "query": {"sslmode": "require"}}
 
 
