@@ -1,7 +1,11 @@
-"""The voice webhook under load: 100 concurrent simulated calls against the live server.
+"""The voice webhook under load: 100 concurrent simulated calls against the live server, with the
+custom actions in the Rasa server's process and on an action server, side by side.
 
-One live server (`tests.live`: the real Rasa server with the `voice` channel, and the action
-server, on a SQLite file in a temp dir). 100 households (3 members each) in a campaign whose
+Two live servers (`tests.live`: the real Rasa server with the `voice` channel, each on a SQLite
+file of its own in a temp dir), started together and both up throughout: one runs the actions
+in its own process (bot.serve's default), the other calls an action server over HTTP
+(`--actions server`). The calls go to one, then to the other (`--order`), so both modes see the
+same machine within minutes. For each: 100 households (3 members each) in a campaign whose
 round is planned into 100 due attempts; each attempt is placed at once, straight through
 the Twilio carrier (`TwilioCarrier.place_call`) into the local Twilio emulator, so all 100
 calls are live together without the dispatcher's pacing or its database work in this
@@ -16,8 +20,11 @@ household, so some report for others too).
 
 Response time: from sending a webhook request to the end of its response body, timed in
 this process (the emulator's `_request`); answer+gather (the TwiML webhooks, what a caller
-waits on) apart from status callbacks. One warm-up call goes first and is not counted.
-Usage: python -m bench.voice_bench [--calls 100] [--seed 7]   (prints JSON on its last line)
+waits on) apart from status callbacks. One warm-up call goes first and is not counted, nor is
+its CPU. CPU: user+system time of every process bot.serve started (the Rasa server, the action
+server if any, the console), during the timed calls, divided by the households screened in them.
+Usage: python -m bench.voice_bench [--calls 100] [--seed 7] [--order inprocess,server]
+(prints JSON on its last line)
 """
 from __future__ import annotations
 
@@ -38,6 +45,8 @@ from urllib.parse import urlsplit
 from sqlmodel import Session, select
 
 TARGET_P99_MS = 300.0
+TARGET_CPU_MS = 150.0  # server CPU per household at 1M households a day on 2 cores (DESIGN.md, Scale)
+MODES = {"inprocess": "actions in the Rasa server", "server": "action server over HTTP"}
 SCRIPTS = [  # whole screenings, as a resident answers them by voice or keypad
     ["speech:yes", "dtmf:366#", "speech:no symptoms", "dtmf:2"],
     ["dtmf:1", "speech:thirty eight point two", "speech:a little cough and a sore throat", "speech:yes",
@@ -124,7 +133,8 @@ def residents(contacts: list, seed: int) -> dict:
 
 
 async def dial(server, contacts: list, seed: int) -> dict:
-    """Place the warm-up call, then every other call at once; wait until all have ended."""
+    """Place the warm-up call, then every other call at once; wait until all have ended. The
+    server's CPU time is read after the warm-up and after the last call."""
     from campaigns.carriers.twilio import TwilioCarrier
     from campaigns.outreach.clock import RealClock
     from tests.campaigns.twilio_helpers import settings_for
@@ -142,14 +152,17 @@ async def dial(server, contacts: list, seed: int) -> dict:
             await emulator.wait_calls(timeout=60)
             warm = list(emulator.timings)
             emulator.timings.clear()
+            before = cpu_seconds(server.proc.pid)
             started = time.perf_counter()
             await asyncio.gather(*(carrier.place_call(c) for c in contacts[1:]))
             await emulator.wait_calls(timeout=110)
             wall = time.perf_counter() - started
+            await asyncio.sleep(0.5)  # the last status callbacks' writes are off the event loop
+            after = cpu_seconds(server.proc.pid)
         finally:
             await carrier.close()
         timed = [call for call in emulator.calls.values() if call.to != contacts[0].to]
-    return {"emulator": emulator, "calls": timed, "warm": warm, "wall": wall}
+    return {"emulator": emulator, "calls": timed, "warm": warm, "wall": wall, "cpu": (before, after)}
 
 
 def peak_concurrency(calls: list) -> int:
@@ -163,14 +176,16 @@ def peak_concurrency(calls: list) -> int:
     return peak
 
 
-def screened(engine, campaign_id: str) -> dict:
-    """Screening rows per household for the campaign (one per person; the contact is person 0)."""
+def screened(engine, campaign_id: str, warm_up: str) -> dict:
+    """Screening rows per household for the campaign (one per person; the contact is person 0);
+    `timed_households`: those screened in the timed calls (not the warm-up household)."""
     from campaigns.records.models import Screening
 
     with Session(engine) as session:
         rows = session.exec(select(Screening).where(Screening.campaign_id == campaign_id)).all()
     contacts = [r for r in rows if r.person_index == 0]
-    return {"rows": len(rows), "households": len({r.household_id for r in rows}),
+    households = {r.household_id for r in rows}
+    return {"rows": len(rows), "households": len(households), "timed_households": len(households - {warm_up}),
             "contact_rows": len(contacts), "completed": sum(r.outcome == "completed" for r in contacts),
             "voice": all(r.channel == "voice" for r in rows)}
 
@@ -195,13 +210,14 @@ def figures(ms: list[float]) -> dict[str, float]:
     return {"p50": statistics.median(ms), "p95": percentile(ms, 0.95), "p99": percentile(ms, 0.99), "max": max(ms)}
 
 
-def summarize(run: dict, screenings: dict, cpu: tuple[dict, dict]) -> dict:
+def summarize(run: dict, screenings: dict) -> dict:
     timings = run["emulator"].timings
     twiml = [ms for kind, ms, _ in timings if kind in ("answer", "gather")]
     status = [ms for kind, ms, _ in timings if kind == "status"]
     errors = Counter(f"{kind} {code}" for kind, _, code in timings if code is None or not 200 <= code < 300)
     calls = run["calls"]
-    before, after = cpu
+    before, after = run["cpu"]
+    cpu = {role: after.get(role, 0) - before.get(role, 0) for role in after}
     return {
         "calls": len(calls), "completed": sum(c.status == "completed" and c.ended_by == "app" for c in calls),
         "app_errors": sum(bool(c.errors) for c in calls), "peak_concurrent": peak_concurrency(calls),
@@ -209,35 +225,80 @@ def summarize(run: dict, screenings: dict, cpu: tuple[dict, dict]) -> dict:
         "status_ms": figures(status), "errors": dict(errors), "wall_s": run["wall"],
         "warmup_ms": [round(ms) for kind, ms, _ in run["warm"] if kind != "status"],
         "screenings": screenings,
-        "cpu_s": {role: after.get(role, 0) - before.get(role, 0) for role in after},
+        "cpu_s": cpu,
+        "cpu_ms_per_household": 1000 * sum(cpu.values()) / max(1, screenings["timed_households"]),
     }
 
 
-def measure(calls: int, seed: int) -> dict:
-    """Start the live server, run the calls, check the screenings, stop the server."""
+def start_servers(base: Path) -> dict:
+    """One live server per mode, started together; each on a SQLite file of its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests import live
+
+    def start(mode: str):
+        (base / mode).mkdir()
+        t0 = time.perf_counter()
+        server = live.start(base / mode, actions=mode, startup_seconds=600, log_name=f"serve-{mode}.log")
+        return server, time.perf_counter() - t0
+
+    with ThreadPoolExecutor(len(MODES)) as pool:
+        futures = {mode: pool.submit(start, mode) for mode in MODES}
+    servers = {mode: future.result() for mode, future in futures.items() if future.exception() is None}
+    failed = [future.exception() for future in futures.values() if future.exception() is not None]
+    if failed:
+        for server, _ in servers.values():
+            live.stop(server)
+        raise failed[0]
+    return servers
+
+
+def measure(calls: int, seed: int, order: list[str]) -> dict:
+    """Start both live servers, run the calls against each in `order`, check the screenings, stop them."""
     from campaigns.records.db import get_engine
     from tests import live
 
     with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        server = live.start(Path(tmp))
-        startup = time.perf_counter() - t0
+        servers = start_servers(Path(tmp))
+        results = {}
         try:
-            engine = get_engine(server.database_url)
-            campaign_id, contacts = prepare_contacts(engine, calls + 1)
-            before = cpu_seconds(server.proc.pid)
-            run = asyncio.run(dial(server, contacts, seed))
-            after = cpu_seconds(server.proc.pid)
-            time.sleep(0.5)  # the last status callbacks' writes are off the event loop
-            result = summarize(run, screened(engine, campaign_id), (before, after))
+            for mode in order:
+                server, startup = servers[mode]
+                engine = get_engine(server.database_url)
+                campaign_id, contacts = prepare_contacts(engine, calls + 1)
+                run = asyncio.run(dial(server, contacts, seed))
+                results[mode] = summarize(run, screened(engine, campaign_id, contacts[0].household_id))
+                results[mode]["startup_s"] = startup
         finally:
-            live.stop(server)
-    result["startup_s"] = startup
-    return result
+            for server, _ in servers.values():
+                live.stop(server)
+    return {"order": order, "modes": results}
 
 
 def report(result: dict) -> None:
-    """Print the figures in the style of bench.run, and PASS or FAIL against the target."""
+    """Print each mode's figures in the style of bench.run, then both side by side, and PASS or
+    FAIL against the targets."""
+    modes = result["modes"]
+    for mode in result["order"]:
+        print(f"\n  {MODES[mode]} ({mode}):")
+        report_mode(modes[mode])
+    if len(modes) < 2:
+        return
+    inproc, http = modes["inprocess"], modes["server"]
+    print("\n  side by side (in-process / action server):")
+    for mode in ("inprocess", "server"):
+        print(f"  voice p99 {mode}: {modes[mode]['twiml_ms']['p99']:.0f} ms (target < {TARGET_P99_MS:.0f} ms)")
+    for mode in ("inprocess", "server"):
+        print(f"  CPU per screened household {mode}: {modes[mode]['cpu_ms_per_household']:.0f} ms "
+              f"(target < {TARGET_CPU_MS:.0f} ms)")
+    print(f"  p99 ratio inprocess/server: {inproc['twiml_ms']['p99'] / http['twiml_ms']['p99']:.2f}")
+    print(f"  p50 ratio inprocess/server: {inproc['twiml_ms']['p50'] / http['twiml_ms']['p50']:.2f}")
+    print(f"  CPU per household ratio inprocess/server: "
+          f"{inproc['cpu_ms_per_household'] / http['cpu_ms_per_household']:.2f}", flush=True)
+
+
+def report_mode(result: dict) -> None:
+    """One mode's figures, and PASS or FAIL against the target."""
     requests, twiml, status, shots = result["requests"], result["twiml_ms"], result["status_ms"], result["screenings"]
     print(f"  calls: {result['calls']} placed at once, {result['completed']} completed by the bot's hang-up, "
           f"peak {result['peak_concurrent']} answered at once; wall {result['wall_s']:.1f} s "
@@ -253,6 +314,7 @@ def report(result: dict) -> None:
     cpu, wall = result["cpu_s"], result["wall_s"]
     print("  server CPU during the calls: " + ", ".join(
         f"{role} {seconds:.1f} s ({seconds / wall:.0%} of a core)" for role, seconds in sorted(cpu.items())))
+    print(f"  CPU per screened household: {result['cpu_ms_per_household']:.0f} ms (target < {TARGET_CPU_MS:.0f} ms)")
     print(f"  warm-up call (not counted): {result['warmup_ms']} ms")
     ok = twiml["p99"] < TARGET_P99_MS and not result["errors"] and result["completed"] == result["calls"] \
         and shots["households"] == result["calls"] + 1
@@ -266,9 +328,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--order", type=modes_in_order, default=list(MODES),
+                        help="the modes to measure, in order (default inprocess,server)")
     args = parser.parse_args(argv)
-    print(json.dumps(measure(args.calls, args.seed)))
+    print(json.dumps(measure(args.calls, args.seed, args.order)))
     return 0
+
+
+def modes_in_order(text: str) -> list[str]:
+    order = [mode.strip() for mode in text.split(",") if mode.strip()]
+    if not order or len(set(order)) != len(order) or not set(order) <= set(MODES):
+        raise argparse.ArgumentTypeError(f"a comma-separated order of {', '.join(MODES)}")
+    return order
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""The Rasa server's endpoints, built from the settings: the action server, the SQL tracker
-store on the project database, and a Redis lock store when SCREENING_REDIS_URL is set.
+"""The Rasa server's endpoints, built from the settings: the custom actions (in the Rasa
+server's own process, or an action server's URL), the SQL tracker store on the project
+database, and a Redis lock store when SCREENING_REDIS_URL is set.
 
 Rasa's stores take a URL's parts, not the URL, so both URLs are taken apart here with
 SQLAlchemy's and the standard library's parsers. The result holds passwords: it is written
@@ -16,32 +17,45 @@ from sqlalchemy.engine import make_url
 from campaigns.settings import Settings
 
 LOCK_STORE = "bot.locks.SafeRedisLockStore"  # Rasa's RedisLockStore without its race (bot/locks.py)
+ACTIONS_MODULE = "bot.actions"
+# The key Rasa (3.8 and later) reads to run an action_endpoint's actions in its own process; on
+# 3.6, bot.rasa_runtime gives such an endpoint to bot.inprocess_actions.InProcessActions.
+IN_PROCESS_KEY = "actions_module"
 
 
 class EndpointsError(ValueError):
     """A setting cannot become an endpoint; the message names the setting, never its value."""
 
 
-def endpoints(settings: Settings, *, actions_url: str) -> dict[str, Any]:
-    """The endpoints.yml content for these settings, as a dict."""
-    found: dict[str, Any] = {"action_endpoint": {"url": actions_url},
+def endpoints(settings: Settings, *, actions_url: Optional[str] = None) -> dict[str, Any]:
+    """The endpoints.yml content for these settings, as a dict: the actions run in the Rasa
+    server's process, or at the action server `actions_url` names."""
+    found: dict[str, Any] = {"action_endpoint": action_endpoint(actions_url),
                              "tracker_store": tracker_store(settings.database_url)}
     if settings.redis_url is not None:
         found["lock_store"] = lock_store(settings.redis_url.get_secret_value())
     return found
 
 
-def endpoints_yaml(settings: Settings, *, actions_url: str) -> str:
+def endpoints_yaml(settings: Settings, *, actions_url: Optional[str] = None) -> str:
     return yaml.safe_dump(endpoints(settings, actions_url=actions_url), sort_keys=False)
 
 
+def action_endpoint(actions_url: Optional[str] = None) -> dict[str, Any]:
+    """Rasa's action endpoint: an action server's URL, else this project's actions in-process."""
+    return {"url": actions_url} if actions_url else {IN_PROCESS_KEY: ACTIONS_MODULE}
+
+
 def tracker_store(database_url: str) -> dict[str, Any]:
-    """Rasa's SQL tracker store on the project database (its table is `events`)."""
+    """Rasa's SQL tracker store on the project database (its table is `events`), as
+    bot.trackers.KeptSQLTrackerStore: the same rows, with the conversations in use kept in memory
+    while the database provably holds exactly them."""
     try:
         url = make_url(database_url)
     except Exception:  # the message repeats the URL, and with it any password
         raise EndpointsError("SCREENING_DATABASE_URL is not a valid database URL") from None
-    store: dict[str, Any] = {"type": "SQL", "dialect": url.drivername, "db": url.database or ""}
+    store: dict[str, Any] = {"type": "bot.trackers.KeptSQLTrackerStore", "dialect": url.drivername,
+                             "db": url.database or ""}
     # Rasa hands an endpoint's `url` to the store as its host.
     for key, name in (("url", "host"), ("port", "port"), ("username", "username"), ("password", "password")):
         value = getattr(url, name)

@@ -1,22 +1,31 @@
-"""Rasa as this project runs it: Rasa 3.6 with two fixes on the per-turn hot path, and a quieter log.
+"""Rasa as this project runs it: Rasa 3.6 with the custom actions in its own process, two fixes
+on the per-turn hot path, and a quieter log.
 
-1. Rasa checks every action server response with `jsonschema.validate()`, which first
+1. An `action_endpoint` that names an actions module (`actions_module: bot.actions`, the key
+   later Rasa versions read for the same thing) runs those actions in the Rasa server's
+   process: each Sanic worker, as it loads its agent, gets its own
+   `bot.inprocess_actions.InProcessActions` (rasa_sdk's executor, called directly). An endpoint
+   with a `url` is an action server, called over HTTP as Rasa always does.
+2. Rasa checks every action server response with `jsonschema.validate()`, which first
    checks the schema itself against the JSON Schema metaschema, on every call. With the
    jsonschema that Rasa 3.6 installs, that is about 50 ms per action and more than 80% of
-   a turn. Here the validator is built once; responses are checked exactly as before and
-   fail with the same error.
-2. Every event read back from the tracker store finds its class by walking all subclasses
+   a turn. Here the validator is built once; responses over HTTP are checked exactly as
+   before and fail with the same error. In-process answers (our own code, in this process)
+   are not checked: that still cost about 1 ms an action.
+3. Every event read back from the tracker store finds its class by walking all subclasses
    of `Event` (about 17% of a turn). Here each type name is looked up once.
 
 Usage: python -m bot.rasa_runtime <rasa arguments>   (as `rasa ...`, with the fix applied)
 """
 from __future__ import annotations
 
+import copy
 import logging
 import sys
 from functools import lru_cache
-from typing import Any
+from typing import Any, Optional
 
+from bot.endpoints import IN_PROCESS_KEY
 from campaigns.phones import mask_phones_in_logs
 
 _applied = False
@@ -34,10 +43,13 @@ def _response_validator():
 
 
 def _validate_action_result(self, result: dict[str, Any]) -> bool:
-    """RemoteAction._validate_action_result with a prebuilt validator; same errors."""
+    """RemoteAction._validate_action_result with a prebuilt validator; same errors. An in-process
+    answer is not checked (bot.inprocess_actions.InProcessActions)."""
     from jsonschema.exceptions import best_match
     from rasa.shared.constants import DOCS_BASE_URL
 
+    if getattr(self.action_endpoint, "in_process", False):
+        return True
     error = best_match(_response_validator().iter_errors(result))
     if error is None:
         return True
@@ -64,17 +76,41 @@ def _memoized_event_lookup(original):
     return staticmethod(resolve_by_type)
 
 
+def actions_module(endpoint: Any) -> Optional[str]:
+    """The module an action endpoint runs in-process (`actions_module`), None for an action server."""
+    kwargs = getattr(endpoint, "kwargs", None) or {}
+    return None if getattr(endpoint, "url", None) else kwargs.get(IN_PROCESS_KEY)
+
+
+def _in_process_actions(load_agent):
+    async def load_agent_with_actions(*args: Any, endpoints: Any = None, **kwargs: Any):
+        """rasa.core.agent.load_agent, with in-process actions for an endpoint that names them.
+        Sanic runs this in each worker, after forking, so each has its own executor."""
+        module = actions_module(getattr(endpoints, "action", None))
+        if module:
+            from bot.inprocess_actions import InProcessActions
+
+            endpoints = copy.copy(endpoints)
+            endpoints.action = InProcessActions(module)
+        return await load_agent(*args, endpoints=endpoints, **kwargs)
+
+    return load_agent_with_actions
+
+
 def apply() -> None:
-    """Install both fixes; safe to call more than once."""
+    """Install the in-process actions and both fixes; safe to call more than once."""
     global _applied
     if _applied:
         return
+    import rasa.core.agent
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.events import Event
 
     mask_phones_in_logs()  # Rasa names senders (phone numbers, for texts) in its own warnings
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = _memoized_event_lookup(Event.resolve_by_type)
+    # rasa.core.run calls it as `agent.load_agent(...)`: the module's name, looked up each time.
+    rasa.core.agent.load_agent = _in_process_actions(rasa.core.agent.load_agent)
     _applied = True
 
 

@@ -1,20 +1,26 @@
-"""Serve the assistant: the Rasa server, the action server and the supervisor console, together.
+"""Serve the assistant: the Rasa server (with the custom actions) and the supervisor console, together.
 
-Usage: python -m bot.serve [--port 5005] [--actions-port 5055] [--host localhost] [--console-port 8000]
-                           [--only rasa|actions|console ...] [--actions-url URL]
+Usage: python -m bot.serve [--port 5005] [--host localhost] [--console-port 8000]
+                           [--only rasa|actions|console ...] [--actions inprocess|server]
+                           [--actions-url URL] [--actions-port 5055]
+The Rasa server runs the custom actions in its own process by default (`--actions inprocess`):
+no action server is started, and a turn's actions cost no HTTP call, no JSON of the whole
+conversation and no response schema check. `--actions server` starts an action server too, on
+--actions-port, and the Rasa server calls it over HTTP, as with `--actions-url`.
 All inherit the environment, so SCREENING_DATABASE_URL reaches the actions and the console; that
-database is brought to the newest schema revision first, once, before the three open it.
+database is brought to the newest schema revision first, once, before they open it.
 Conversations (Rasa's trackers) live in that database too, in Rasa's `events` table, so a
 restarted server carries on where it stopped. With SCREENING_REDIS_URL set, conversations are
 locked in Redis and the Rasa server runs one Sanic worker per core (SANIC_WORKERS overrides).
 The Rasa server serves only its channels: Rasa's HTTP API (trackers, events) is not served,
-so nothing on the public port reads or writes a conversation but the channels. The action
-server and the console listen on 127.0.0.1 (SANIC_HOST moves the action server). Ctrl-C stops all three.
+so nothing on the public port reads or writes a conversation but the channels. An action
+server and the console listen on 127.0.0.1 (SANIC_HOST moves the action server). Ctrl-C stops all.
 
-On several machines, each runs only its part: `--only rasa --actions-url URL` is a Rasa server
-that calls the action server(s) at URL (e.g. a load balancer in front of them) and starts none;
-`--only actions` is an action server alone; `--only console` the console alone. Without
---actions-url, the Rasa server calls http://localhost:<actions-port>/webhook.
+On several machines, each runs only its part: `--only rasa` is a Rasa server with the actions in
+its process; `--only rasa --actions-url URL` one that calls the action server(s) at URL (e.g. a
+load balancer in front of them) and starts none; `--only actions` is an action server alone;
+`--only console` the console alone. `--actions server` without --actions-url calls
+http://localhost:<actions-port>/webhook.
 """
 from __future__ import annotations
 
@@ -29,7 +35,11 @@ from pathlib import Path
 from bot.model import ROOT, ensure_model
 
 MAX_REQUEST_BYTES = 65_536  # any body past this gets 413 before it is read: no route needs more
+# An action server's request is the whole conversation plus the domain (~32 KB): a long call's
+# passes 64 KiB, and under that cap its turns failed. It listens on loopback, for the Rasa server.
+ACTIONS_MAX_REQUEST_BYTES = 16 * 1024 * 1024
 PARTS = ("actions", "rasa", "console")  # in the order they start
+MODES = ("inprocess", "server")  # where the Rasa server runs the custom actions
 
 
 def commands(model: Path, endpoints: Path, args: argparse.Namespace) -> dict[str, list[str]]:
@@ -47,8 +57,15 @@ def commands(model: Path, endpoints: Path, args: argparse.Namespace) -> dict[str
 
 
 def parts(args: argparse.Namespace) -> tuple[str, ...]:
-    """The parts to start: those `--only` names, else all three."""
-    return tuple(part for part in PARTS if part in (args.only or PARTS))
+    """The parts to start: those `--only` names, else the Rasa server and the console, and an
+    action server when the actions are not run in-process."""
+    default = PARTS if actions_mode(args) == "server" else ("rasa", "console")
+    return tuple(part for part in PARTS if part in (args.only or default))
+
+
+def actions_mode(args: argparse.Namespace) -> str:
+    """inprocess | server: as --actions says; else server when --actions-url names one."""
+    return getattr(args, "actions", None) or ("server" if args.actions_url else "inprocess")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
         endpoints = Path(tmp) / "endpoints.yml"
         endpoints.write_text(endpoints_text)
         env = environment()
-        envs = {"rasa": {**env, "SANIC_WORKERS": rasa_workers()}}
+        envs = {"rasa": {**env, "SANIC_WORKERS": rasa_workers()},
+                "actions": {**env, "SANIC_REQUEST_MAX_SIZE": str(ACTIONS_MAX_REQUEST_BYTES)}}
         procs = [subprocess.Popen(cmd, cwd=ROOT, env=envs.get(part, env))
                  for part, cmd in commands(model, endpoints, args).items()]
         print(started(args), flush=True)
@@ -86,12 +104,27 @@ def started(args: argparse.Namespace) -> str:
     """What listens where, said once everything has been started."""
     where = {"rasa": f"Rasa server on http://{args.host}:{args.port}", "actions": f"actions on :{args.actions_port}",
              "console": f"console on http://127.0.0.1:{args.console_port}"}
+    if actions_mode(args) == "inprocess":
+        where["rasa"] += " (the actions in its own process, no action server)"
+    else:
+        where["rasa"] += f" (calling the action server at {_without_secrets(actions_url(args))})"
     running = [where[part] for part in ("rasa", "actions", "console") if part in parts(args)]
     return ", ".join(running) + "; Ctrl-C stops " + ("it" if len(running) == 1 else "all")
 
 
-def actions_url(args: argparse.Namespace) -> str:
+def actions_url(args: argparse.Namespace) -> str | None:
+    """The action server(s) the Rasa server calls; None when it runs the actions in-process."""
+    if actions_mode(args) == "inprocess":
+        return None
     return args.actions_url or f"http://localhost:{args.actions_port}/webhook"
+
+
+def _without_secrets(url: str) -> str:
+    """The URL without a user or password, fit for the console."""
+    from urllib.parse import urlsplit
+
+    split = urlsplit(url)
+    return split._replace(netloc=split.netloc.rsplit("@", 1)[-1]).geturl()
 
 
 def upgrade_database() -> bool:
@@ -161,10 +194,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--actions-port", type=int, default=5055)
     parser.add_argument("--console-port", type=int, default=8000)
     parser.add_argument("--only", nargs="+", choices=PARTS, metavar="PART",
-                        help="start only these parts: rasa, actions, console (default: all three)")
+                        help="start only these parts: rasa, actions, console (default: rasa and console, "
+                             "and actions with --actions server)")
+    parser.add_argument("--actions", choices=MODES, help="where the Rasa server runs the custom actions: "
+                        "in its own process (the default), or on an action server, called over HTTP "
+                        "(the default with --actions-url)")
     parser.add_argument("--actions-url", type=http_url, help="the action server(s) the Rasa server calls "
-                        "(default http://localhost:<actions-port>/webhook)")
-    return run(parser.parse_args(argv))
+                        "(with --actions server, default http://localhost:<actions-port>/webhook)")
+    args = parser.parse_args(argv)
+    if args.actions == "inprocess" and args.actions_url:
+        parser.error("--actions inprocess runs the actions in the Rasa server: it calls no --actions-url")
+    if actions_mode(args) == "inprocess" and args.only and {"rasa", "actions"} <= set(args.only):
+        parser.error("--only rasa actions: the Rasa server runs the actions in its own process and would "
+                     "not call this action server; add --actions server")
+    return run(args)
 
 
 def http_url(text: str) -> str:

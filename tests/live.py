@@ -1,6 +1,7 @@
 """The real servers for end-to-end tests: `python -m bot.serve` (the Rasa server with the
-voice and SMS channels, and the action server) on 127.0.0.1, writing to its own SQLite file,
-with a Twilio auth token and a public URL that the local Twilio emulator signs for."""
+voice and SMS channels, running the actions in its own process, or calling an action server
+with `actions="server"`) on 127.0.0.1, writing to its own SQLite file, with a Twilio auth token
+and a public URL that the local Twilio emulator signs for."""
 from __future__ import annotations
 
 import os
@@ -35,8 +36,10 @@ class LiveServer:
 
 
 def start(tmp: Path, *, startup_seconds: float = 300, database_url: str | None = None,
-          extra_env: dict[str, str] | None = None, log_name: str = "serve.log") -> LiveServer:
-    """`python -m bot.serve` on free ports; on its own SQLite file in `tmp` unless `database_url` is given."""
+          extra_env: dict[str, str] | None = None, log_name: str = "serve.log",
+          actions: str = "inprocess") -> LiveServer:
+    """`python -m bot.serve` on free ports; on its own SQLite file in `tmp` unless `database_url` is given.
+    `actions`: "inprocess" (the default: no action server) or "server" (an action server, over HTTP)."""
     port, actions_port, console_port = free_port(), free_port(), free_port()
     url = f"http://127.0.0.1:{port}"
     database_url = database_url or f"sqlite:///{tmp}/live.db"
@@ -48,13 +51,14 @@ def start(tmp: Path, *, startup_seconds: float = 300, database_url: str | None =
     log = tmp / log_name
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.serve", "--host", "127.0.0.1", "--port", str(port),
+            [sys.executable, "-m", "bot.serve", "--host", "127.0.0.1", "--port", str(port), "--actions", actions,
              "--actions-port", str(actions_port), "--console-port", str(console_port)],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     server = LiveServer(url, database_url, proc, log)
     try:
         wait_up(f"{url}/webhooks/voice/", proc, startup_seconds)
-        wait_up(f"http://127.0.0.1:{actions_port}/health", proc, startup_seconds)
+        if actions == "server":
+            wait_up(f"http://127.0.0.1:{actions_port}/health", proc, startup_seconds)
     except Exception:
         stop(server)
         raise
@@ -105,10 +109,12 @@ def start_part(tmp: Path, part: str, *, database_url: str, public_url: str = "",
                port: int | None = None, extra_env: dict[str, str] | None = None, log_name: str | None = None,
                startup_seconds: float = 240) -> LiveServer:
     """`python -m bot.serve --only <part>` on `port` (else a free one): "rasa" (calling the action
-    server at `actions_url`; Twilio signs for `public_url`) or "actions". Its `url` is where it listens."""
+    server at `actions_url`, else running the actions in its own process; Twilio signs for
+    `public_url`) or "actions". Its `url` is where it listens."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
-    option = {"rasa": ["--port", str(port), "--actions-url", actions_url], "actions": ["--actions-port", str(port)]}
+    option = {"rasa": ["--port", str(port), *(["--actions-url", actions_url] if actions_url else [])],
+              "actions": ["--actions-port", str(port)]}
     log = tmp / (log_name or f"{part}-{port}.log")
     with open(log, "wb") as out:
         proc = subprocess.Popen(

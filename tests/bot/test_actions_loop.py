@@ -1,6 +1,9 @@
 """The actions never block their event loop: while an action waits on a slow database (a real
 SQLite file whose write lock another connection holds for about a second), a coroutine on the
-same loop keeps running on time, and the action's work is still recorded whole once the lock goes."""
+same loop keeps running on time, and the action's work is still recorded whole once the lock goes.
+Both ways the actions run: on an action server (rasa_sdk's executor, as its webhook calls it) and
+in the Rasa server's process (bot.inprocess.InProcessActions, as Rasa's RemoteAction calls it),
+where the loop is the one every conversation's turn runs on."""
 from __future__ import annotations
 
 import asyncio
@@ -10,9 +13,11 @@ import threading
 import time
 
 import sqlalchemy as sa
+import pytest
 from rasa_sdk.executor import ActionExecutor
 from sqlmodel import Session, select
 
+from bot.inprocess_actions import InProcessActions
 from campaigns.records.models import Escalation, Household
 
 HELD_S = 1.0  # how long the other connection keeps the database's write lock
@@ -41,7 +46,20 @@ def write_locked(engine: sa.engine.Engine):
         holder.join()
 
 
-async def run_watched(executor: ActionExecutor, call: dict) -> tuple[dict, float, float]:
+def action_server_call():
+    """What the action server's webhook does with a call: rasa_sdk's executor."""
+    executor = ActionExecutor()
+    executor.register_package("bot.actions")
+    return executor.run
+
+
+def rasa_server_call():
+    """What the Rasa server does with a call when it runs the actions in its own process."""
+    actions = InProcessActions("bot.actions")
+    return lambda call: actions.request(json=call, method="post", timeout=10)
+
+
+async def run_watched(run, call: dict) -> tuple[dict, float, float]:
     """The action's answer, how long it took, and the worst lateness of a 10 ms ticker beside it."""
     worst = 0.0
     done = asyncio.Event()
@@ -57,7 +75,7 @@ async def run_watched(executor: ActionExecutor, call: dict) -> tuple[dict, float
     await asyncio.sleep(0)  # the ticker is running before the action starts
     started = time.perf_counter()
     try:
-        answer = await executor.run(call)
+        answer = await run(call)
     finally:
         done.set()
         await ticker
@@ -71,21 +89,21 @@ def action_call(action: str, sender: str, slots: dict) -> dict:
     return {"next_action": action, "sender_id": sender, "tracker": tracker, "domain": {}}
 
 
-def test_an_action_waiting_on_a_locked_database_leaves_its_event_loop_free(db):
-    executor = ActionExecutor()
-    executor.register_package("bot.actions")
+@pytest.mark.parametrize("make_run", [action_server_call, rasa_server_call], ids=["action-server", "in-rasa"])
+def test_an_action_waiting_on_a_locked_database_leaves_its_event_loop_free(db, make_run):
+    run = make_run()
     sender = "loop-walk-in-1"
     loop = asyncio.new_event_loop()
     try:
         with write_locked(db):  # the session start creates the walk-in's household: a write
             answer, took, worst = loop.run_until_complete(
-                run_watched(executor, action_call("action_session_start", sender, {})))
+                run_watched(run, action_call("action_session_start", sender, {})))
         slots = {e["name"]: e["value"] for e in answer["events"] if e["event"] == "slot"}
         assert took >= HELD_S * 0.8, took  # it did wait on the lock...
         assert worst < 0.2, worst  # ...and the loop kept serving meanwhile
         with write_locked(db):  # the help request opens a case: a write
             answer, took, worst = loop.run_until_complete(
-                run_watched(executor, action_call("action_request_help", sender, slots)))
+                run_watched(run, action_call("action_request_help", sender, slots)))
         assert took >= HELD_S * 0.8, took
         assert worst < 0.2, worst
     finally:

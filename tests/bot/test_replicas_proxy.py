@@ -32,18 +32,22 @@ SYMPTOMS = [("speech:no, nothing", ""), ("speech:a dry cough", "cough"),
 
 def _args(*argv: str):
     """bot.serve's parsed options: the defaults, with `name, value` pairs over them."""
-    defaults = dict(host="127.0.0.1", port=5005, actions_port=5055, console_port=8000, only=None, actions_url=None)
+    defaults = dict(host="127.0.0.1", port=5005, actions_port=5055, console_port=8000, only=None, actions=None,
+                    actions_url=None)
     return argparse.Namespace(**{**defaults, **dict(zip(argv[::2], argv[1::2]))})
 
 
 def test_serve_only_starts_the_parts_named_and_the_rasa_server_calls_the_actions_url_given():
     model, endpoints = Path("m.tar.gz"), Path("e.yml")
-    assert list(serve.commands(model, endpoints, _args())) == ["actions", "rasa", "console"]
+    assert list(serve.commands(model, endpoints, _args())) == ["rasa", "console"]  # the actions in-process
+    assert list(serve.commands(model, endpoints, _args("actions", "server"))) == ["actions", "rasa", "console"]
     assert list(serve.commands(model, endpoints, _args("only", ["rasa"]))) == ["rasa"]
     assert list(serve.commands(model, endpoints, _args("only", ["console", "actions"]))) == ["actions", "console"]
-    assert serve.actions_url(_args()) == "http://localhost:5055/webhook"
+    assert serve.actions_url(_args("actions", "server")) == "http://localhost:5055/webhook"
     assert serve.actions_url(_args("actions_url", "http://10.0.0.9:8080/webhook")) == "http://10.0.0.9:8080/webhook"
-    assert serve.started(_args("only", ["rasa"])) == "Rasa server on http://127.0.0.1:5005; Ctrl-C stops it"
+    assert serve.started(_args("only", ["rasa"], "actions_url", "http://10.0.0.9:8080/webhook")) == (
+        "Rasa server on http://127.0.0.1:5005 (calling the action server at http://10.0.0.9:8080/webhook); "
+        "Ctrl-C stops it")
 
 
 @pytest.mark.parametrize("argv, problem", [

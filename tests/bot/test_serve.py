@@ -1,4 +1,5 @@
-"""`make serve` for real: the Rasa server and the action server as processes, over HTTP."""
+"""`make serve` for real: the Rasa server (running the actions in its own process, no action
+server) and the console as processes, over HTTP."""
 from __future__ import annotations
 
 import json
@@ -66,7 +67,6 @@ def served(tmp_path_factory, model_path):
     )
     try:
         _wait_until_up(f"http://127.0.0.1:{port}/webhooks/chat/", proc)
-        _wait_until_up(f"http://127.0.0.1:{actions_port}/health", proc)
         _wait_until_up(f"http://127.0.0.1:{console_port}/login", proc)
         yield proc, port, actions_port, console_port, db
     finally:
@@ -93,13 +93,14 @@ def test_serve_public_port_serves_no_rasa_api_and_no_client_trusting_channel(ser
     assert sqlite3.connect(db).execute("select count(*) from households").fetchone() == (0,)
 
 
-def test_serve_internal_services_listen_on_loopback_only(served):
+def test_serve_internal_services_listen_on_loopback_only_and_no_action_server_runs(served):
     _, port, actions_port, console_port, _ = served
     listening = Path("/proc/net/tcp").read_text().splitlines()[1:]
     local = {int(line.split()[1].split(":")[1], 16): line.split()[1].split(":")[0] for line in listening
              if line.split()[3] == "0A"}  # 0A: LISTEN
     loopback = "0100007F"  # 127.0.0.1, little-endian hex
-    assert local.get(actions_port) == loopback and local.get(console_port) == loopback
+    assert local.get(console_port) == loopback
+    assert actions_port not in local  # the actions run in the Rasa server (see test_actions_in_rasa.py)
 
 
 def test_serve_refuses_an_oversized_body_at_once(served):
