@@ -2,48 +2,27 @@
 
 Dry runs, demos, benchmarks and tests talk to the assistant through `InProcessBot`, the
 in-process side of the engine's bot interface; live, carriers reach the Rasa server's
-`outreach` channel over HTTP instead, and Rasa calls the actions over HTTP.
+`outreach` channel over HTTP instead, and the Rasa server runs the same actions in its own
+process (bot.inprocess_actions), or calls an action server.
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
+# Before Rasa, on purpose: skops (which loads the intent classifier) names the numpy and scipy
+# functions it trusts by searching every module loaded. After Rasa and TensorFlow (6,000 modules)
+# that took about 10 s of each start, before them (1,500) 4 s; the names found are the same.
+import skops.io  # noqa: F401  isort: skip
+
 from rasa.core.agent import Agent
-from rasa.utils.endpoints import ClientResponseError, EndpointConfig
-from rasa_sdk.executor import ActionExecutor
-from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
 from bot import rasa_runtime
 from bot.channels.conversation import Reply, converse, hang_up
+from bot.graph_order import run_graph_in_order
+from bot.inprocess_actions import InProcessActions
 from bot.rasa_runtime import quiet_rasa
-
-
-class InProcessActions(EndpointConfig):
-    """An action endpoint that runs rasa_sdk's executor directly instead of over HTTP.
-
-    Errors come back exactly as the action server would send them, so Rasa's form
-    rejection (HTTP 400) works the same way.
-    """
-
-    def __init__(self, package: str = "bot.actions") -> None:
-        super().__init__(url="inprocess://actions")
-        self.executor = ActionExecutor()
-        self.executor.register_package(package)
-
-    async def request(self, method: str = "post", subpath: Optional[str] = None,
-                      content_type: Optional[str] = "application/json", compress: bool = False,
-                      **kwargs: Any) -> Optional[Any]:
-        try:
-            return await self.executor.run(kwargs["json"])
-        except ActionExecutionRejection as error:
-            body = {"action_name": error.action_name, "error": error.message}
-            raise ClientResponseError(400, "rejected", json.dumps(body)) from error
-        except ActionNotFoundException as error:
-            body = {"action_name": error.action_name, "error": error.message}
-            raise ClientResponseError(404, "not found", json.dumps(body)) from error
 
 
 class InProcessBot:
@@ -57,7 +36,9 @@ class InProcessBot:
     def load(cls, model_path: str | Path) -> "InProcessBot":
         quiet_rasa()
         rasa_runtime.apply()
-        return cls(Agent.load(str(model_path), action_endpoint=InProcessActions()))
+        agent = Agent.load(str(model_path), action_endpoint=InProcessActions())
+        run_graph_in_order(agent)
+        return cls(agent)
 
     async def send(self, sender_id: str, text: str, *, channel: str = "rest",
                    metadata: Optional[dict[str, Any]] = None) -> list[str]:

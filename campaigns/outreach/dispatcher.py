@@ -98,15 +98,19 @@ class Dispatcher:
         self.plan(self.running(), now)
         await self.retention.run()
 
-    async def dispatch(self) -> None:
-        """Claim what is due for each running campaign and hand it to the pacer."""
+    async def dispatch(self, *, claims_only: bool = False) -> None:
+        """Claim what is due for each running campaign and hand it to the pacer; apply the carriers'
+        events and send alerts and proof codes. `claims_only`: only claim (a dry run's tick that
+        knows the rest has nothing to do, campaigns.outreach.dryrun.Ticks)."""
         now = self.clock.now()
         self.workers.beat(now)
-        await self.outcomes.apply_carrier_events()
+        if not claims_only:
+            await self.outcomes.apply_carrier_events()
         for campaign_id, spec in self.running().items():
             self._claim(campaign_id, spec, now)
-        await self.outcomes.alert_supervisors(now)
-        await self.outcomes.send_proof_codes()
+        if not claims_only:
+            await self.outcomes.alert_supervisors(now)
+            await self.outcomes.send_proof_codes()
 
     def release(self) -> int:
         """On a clean stop: claimed attempts not yet placed go back to due at once."""

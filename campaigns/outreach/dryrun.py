@@ -19,12 +19,13 @@ from campaigns.outreach.campaign_file import CampaignSpec
 from campaigns.carriers.base import BotClient
 from campaigns.carriers.simulated import SimulatedCarrier, Timings
 from campaigns.outreach.clock import VirtualClock
-from campaigns.outreach.dispatcher import Dispatcher
+from campaigns.outreach.dispatcher import PLAN_EVERY, Dispatcher
 from campaigns.household_lists.importer import read_rows
 from campaigns.household_lists.rows import HouseholdRow, parse_row
 from campaigns.records import counts, screenings
 from campaigns.records.counts import Tally
-from campaigns.records.models import PENDING_STATUSES, Attempt, AttemptStatus
+from campaigns.records.models import (PENDING_STATUSES, Attempt, AttemptStatus, Notification,
+                                      NotificationStatus)
 from campaigns.records.screenings import ChannelCount
 from campaigns.records.vocabulary import DEFAULT_LANGUAGE, language_of
 from campaigns.carriers.residents import PopulationError, SimResident, resident_from_row
@@ -50,6 +51,8 @@ class Summary:
     wall_seconds: float
     languages: list[tuple[str, Tally]] = field(default_factory=list)  # by the language households are spoken to in
     channels: list[ChannelCount] = field(default_factory=list)  # results by the channel that reached the household
+    ticks: int = 0  # the dispatcher's ticks run (in full, or only the claims)
+    ticks_skipped: int = 0  # the ticks that would have done nothing (see Ticks)
 
     def lines(self) -> list[str]:
         speed = self.simulated.total_seconds() / self.wall_seconds if self.wall_seconds else 0.0
@@ -122,8 +125,11 @@ def time_span(session: Session, spec: CampaignSpec) -> tuple[datetime, datetime]
 
 
 async def run(engine, *, spec: CampaignSpec, source: str, residents: dict[str, SimResident], bot: BotClient,
-              progress: bool = True, timings: Timings = Timings()) -> tuple[Summary, Dispatcher]:
-    """Start the campaign at its first day and run it to the end on a virtual clock."""
+              progress: bool = True, timings: Timings = Timings(),
+              skip_idle_ticks: bool = True) -> tuple[Summary, Dispatcher]:
+    """Start the campaign at its first day and run it to the end on a virtual clock.
+    `skip_idle_ticks=False` ticks the dispatcher in full at every wake-up, as before `Ticks`
+    (for tests that check both ways give the same results)."""
     wall = time.perf_counter()
     with Session(engine) as session:
         begin, end = time_span(session, spec)
@@ -136,19 +142,116 @@ async def run(engine, *, spec: CampaignSpec, source: str, residents: dict[str, S
     total = (end - begin).total_seconds()
     bar = tqdm(total=round(total / 3600), unit="h", desc=f"dry run {spec.name}", disable=not progress,
                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} simulated hours {postfix}")
-    with bar:
-        while True:
-            await dispatcher.tick()
-            with Session(engine) as session:
-                due = _next_due(session, spec.name)
-                if due is None and clock.pending() == 0 and clock.now() >= end and not _pending(session, spec.name):
-                    break
-            await clock.run_until(_wake(clock, due, dispatcher.tick_seconds))
-            _advance(bar, clock, begin, dispatcher)
-        dispatcher.plan(dispatcher.running(), clock.now() + timedelta(days=1))  # the last day's sweep
+    ticks = Ticks(engine, dispatcher, spec.name, skip_idle=skip_idle_ticks)
+    try:
+        with bar:
+            while True:
+                await ticks.tick()
+                due = ticks.next_due()
+                if due is None and clock.pending() == 0 and clock.now() >= end:
+                    with Session(engine) as session:
+                        if not _pending(session, spec.name):
+                            break
+                await clock.run_until(_wake(clock, due, dispatcher.tick_seconds))
+                _advance(bar, clock, begin, dispatcher)
+            dispatcher.plan(dispatcher.running(), clock.now() + timedelta(days=1))  # the last day's sweep
+    finally:
+        ticks.close()
     with Session(engine) as session:
         summary = summarize(session, spec.name, dispatcher, clock.now() - begin, time.perf_counter() - wall)
+    summary.ticks, summary.ticks_skipped = ticks.full + ticks.claims_only, ticks.skipped
     return summary, dispatcher
+
+
+# Tables no step of a tick reads outside housekeeping (which runs in full when due): the
+# dispatcher's heartbeat, and the results themselves.
+UNREAD_BY_TICKS = ("WORKERS", "SCREENINGS")
+
+
+class Writes:
+    """Counts the statements that changed rows in the dry run's database, from any thread (the
+    actions write from worker threads): those to `attempts` apart, and every other table's
+    together but for UNREAD_BY_TICKS."""
+
+    def __init__(self, engine) -> None:
+        self.engine, self.attempts, self.other = engine, 0, 0
+        sa.event.listen(engine, "after_cursor_execute", self._seen)
+
+    def _seen(self, conn, cursor, statement: str, parameters, context, executemany) -> None:
+        if cursor.rowcount == 0:  # an UPDATE or DELETE that matched nothing
+            return
+        head = statement.lstrip()[:40].upper()
+        if head.startswith(("SELECT", "PRAGMA")):
+            return
+        words = head.split()
+        table = words[1] if words[0] == "UPDATE" else words[2] if len(words) > 2 else ""
+        if table == "ATTEMPTS":
+            self.attempts += 1
+        elif table not in UNREAD_BY_TICKS:
+            self.other += 1
+
+    def close(self) -> None:
+        sa.event.remove(self.engine, "after_cursor_execute", self._seen)
+
+
+class Ticks:
+    """The dispatcher's ticks at each wake-up of the dry run's loop, without the ones that would
+    do nothing.
+
+    The loop wakes at every simulated event (each turn of every call) so that the dispatcher
+    sees each change at once; live, it ticks once a second whatever the calls do. A tick whose
+    every query would come back empty is skipped (its heartbeat is still kept): the last full
+    tick wrote nothing (it found no carrier event, alert or proof code to send, and claimed
+    nothing), nothing but attempts was written since (and tables no tick reads), no attempt is
+    due yet, no alert waits for a confirmation (the one thing a tick does because time passed)
+    and housekeeping is not due. Each of those queries then returns what it returned at that
+    tick. When attempts are due, only the claims run. So the results are those of ticking in
+    full every time (tests/campaigns/outreach/test_dry_run_ticks.py checks it)."""
+
+    def __init__(self, engine, dispatcher: Dispatcher, campaign_id: str, *, skip_idle: bool = True) -> None:
+        self.engine, self.dispatcher, self.campaign_id, self.skip_idle = engine, dispatcher, campaign_id, skip_idle
+        self.writes = Writes(engine)
+        self._idle_at: Optional[int] = None  # `writes.other` after the last full tick that wrote nothing
+        self._due: tuple[Optional[tuple[int, int]], Optional[datetime]] = (None, None)  # (writes seen, next due)
+        self.full = self.skipped = self.claims_only = 0
+
+    async def tick(self) -> None:
+        dispatcher, now = self.dispatcher, self.dispatcher.clock.now()
+        if self.skip_idle and self._idle_at == self.writes.other and not self._housekeeping_due(now):
+            due = self.next_due()
+            if due is None or due > now:
+                dispatcher.workers.beat(now)
+                self.skipped += 1
+            else:  # only the claims have something to do (attempts are due; the line may be full)
+                await dispatcher.dispatch(claims_only=True)
+                self.claims_only += 1
+            return
+        before = (self.writes.attempts, self.writes.other)
+        await dispatcher.tick()
+        self.full += 1
+        idle = (self.writes.attempts, self.writes.other) == before and not self._unconfirmed_alerts()
+        self._idle_at = self.writes.other if idle else None
+
+    def next_due(self) -> Optional[datetime]:
+        """When the campaign's earliest due attempt is due; read again only after a write."""
+        seen = (self.writes.attempts, self.writes.other)
+        if self._due[0] != seen or not self.skip_idle:
+            with Session(self.engine) as session:
+                self._due = (seen, _next_due(session, self.campaign_id))
+        return self._due[1]
+
+    def _housekeeping_due(self, now: datetime) -> bool:
+        planned = self.dispatcher._planned_at
+        return planned is None or now - planned >= PLAN_EVERY
+
+    def _unconfirmed_alerts(self) -> bool:
+        """Alerts still sending: `alerts.due` sends them again once they are old enough."""
+        with Session(self.engine) as session:
+            return session.exec(select(Notification.id).where(
+                Notification.status == NotificationStatus.sending.value)).first() is not None
+
+    def close(self) -> None:
+        self.writes.close()
 
 
 def _wake(clock: VirtualClock, due: Optional[datetime], tick_seconds: float) -> datetime:
