@@ -84,7 +84,8 @@ def actions_module(endpoint: Any) -> Optional[str]:
 
 def _in_process_actions(load_agent):
     async def load_agent_with_actions(*args: Any, endpoints: Any = None, **kwargs: Any):
-        """rasa.core.agent.load_agent, with in-process actions for an endpoint that names them.
+        """rasa.core.agent.load_agent, with in-process actions for an endpoint that names them,
+        and the graph run in order (bot.graph_order).
         Sanic runs this in each worker, after forking, so each has its own executor."""
         module = actions_module(getattr(endpoints, "action", None))
         if module:
@@ -92,7 +93,12 @@ def _in_process_actions(load_agent):
 
             endpoints = copy.copy(endpoints)
             endpoints.action = InProcessActions(module)
-        return await load_agent(*args, endpoints=endpoints, **kwargs)
+        agent = await load_agent(*args, endpoints=endpoints, **kwargs)
+        if agent is not None:
+            from bot.graph_order import run_graph_in_order
+
+            run_graph_in_order(agent)  # the graph without dask's scheduler
+        return agent
 
     return load_agent_with_actions
 
