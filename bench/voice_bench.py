@@ -176,7 +176,7 @@ def peak_concurrency(calls: list) -> int:
     return peak
 
 
-def screened(engine, campaign_id: str, warm_up: str) -> dict:
+def screened(engine, campaign_id: str, warm_up: str = "") -> dict:
     """Screening rows per household for the campaign (one per person; the contact is person 0);
     `timed_households`: those screened in the timed calls (not the warm-up household)."""
     from campaigns.records.models import Screening
