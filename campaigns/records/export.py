@@ -123,9 +123,9 @@ def export_escalations(session: Session, *, out: TextIO) -> int:
     count = 0
     for (id_, created, household_id, phone, community, kind, severity, status, detail, conversation,
          raised, latest, merged_into) in session.execute(query.execution_options(yield_per=BATCH_ROWS)):
-        writer.writerow([id_, _timestamp(created), *map(text_cell, (household_id, phone, community, kind, severity,
+        writer.writerow([id_, timestamp_cell(created), *map(text_cell, (household_id, phone, community, kind, severity,
                                                                       status, detail, conversation)),
-                         raised, _timestamp(latest), "" if merged_into is None else merged_into])
+                         raised, timestamp_cell(latest), "" if merged_into is None else merged_into])
         count += 1
     return count
 
@@ -203,9 +203,9 @@ def screening_cells(row: Sequence[Any]) -> list[str]:
      feels_feverish, symptoms, red_flags, abnormal, reason, outcome, escalation_status) = row
     return [
         text_cell(household_id), text_cell(phone), str(person), text_cell(campaign), text_cell(channel),
-        _timestamp(finished_at), "" if temperature_c is None else f"{temperature_c:.1f}",
-        text_cell(temperature_said), _flag(feels_feverish), text_cell(_codes(symptoms)),
-        text_cell(_codes(red_flags)), _flag(abnormal), text_cell(reason), text_cell(outcome),
+        timestamp_cell(finished_at), "" if temperature_c is None else f"{temperature_c:.1f}",
+        text_cell(temperature_said), flag_cell(feels_feverish), codes_cell(symptoms),
+        codes_cell(red_flags), flag_cell(abnormal), text_cell(reason), text_cell(outcome),
         text_cell(escalation_status),
     ]
 
@@ -225,14 +225,24 @@ def text_cell(value: Optional[str]) -> str:
     return value
 
 
-def _timestamp(value: Optional[datetime]) -> str:
+def timestamp_cell(value: Optional[datetime]) -> str:
+    """A time as 2024-03-01T09:30:00Z; a naive one is taken as UTC (how the database stores it)."""
     if value is None:
         return ""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    if value.year < 1000:  # isoformat pads the year to 4 digits, strftime does not
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat(timespec="seconds") + "Z"  # strftime's text, 3x faster
 
 
-def _flag(value: Optional[bool]) -> str:
+def flag_cell(value: Optional[bool]) -> str:
     return "" if value is None else ("true" if value else "false")
+
+
+def codes_cell(value: Optional[str]) -> str:
+    """';'-joined codes as a cell: "none" when answered with none, empty when not answered."""
+    return text_cell(_codes(value))
 
 
 def _codes(value: Optional[str]) -> str:

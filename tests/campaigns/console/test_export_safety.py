@@ -91,3 +91,33 @@ def test_console_exports_of_any_stored_text_complete_and_agree(db, text):
         codes = column in ("symptoms", "red_flags")  # stored "" is the answer "none"
         value, _ = row[export.EXPORT_HEADER.index(column)]
         assert_safe_cell(value or "", (text[stored] or "none") if codes else text[stored])
+
+
+OPTIONAL_TEXT = st.one_of(st.none(), TEXT)
+FLAG = st.sampled_from([None, True, False, 0, 1])  # SQLAlchemy's booleans, or SQLite's own integers
+WHEN = st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31), timezones=st.just(timezone.utc))
+ROW = st.tuples(TEXT, OPTIONAL_TEXT, st.integers(0, 99), OPTIONAL_TEXT, TEXT, WHEN,
+                st.one_of(st.none(), st.floats(30, 45)), OPTIONAL_TEXT, FLAG, OPTIONAL_TEXT, OPTIONAL_TEXT, FLAG,
+                OPTIONAL_TEXT, TEXT, OPTIONAL_TEXT)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(ROW, min_size=1, max_size=6))
+def test_console_cells_equal_the_cells_of_the_rule_as_sqlite_or_postgresql_gives_them(rows):
+    """The console's fast cells (remembered per value, over the driver's own tuples) are, for CSV,
+    export.screening_cells' and, for XLSX, the CSV's with the numbers and time typed, each cell as
+    records.xlsx types a value: from SQLAlchemy's rows and from SQLite's stored text alike."""
+    from sqlalchemy.dialects import sqlite
+
+    from campaigns.records import xlsx
+
+    stored = exports._stored_datetime(sqlite.dialect())  # SQLite's driver gives the stored text
+    as_sqlite = [(*row[:5], f"{row[5]:%Y-%m-%d %H:%M:%S.%f}", *row[6:]) for row in rows]
+    for given_rows, finished in ((rows, exports._same), (as_sqlite, stored)):
+        csv_cells, xlsx_cells = exports._csv_cells(finished), exports._xlsx_cells(finished)
+        for _ in range(2):  # the second time from what was remembered
+            for row, original in zip(given_rows, rows):
+                cells = export.screening_cells(original)
+                assert csv_cells(row) == cells
+                cells[2], cells[5], cells[6] = original[2], original[5], original[6]
+                assert xlsx_cells(row) == xlsx.cells_xml(cells, {})

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from campaigns.cli import main
 from campaigns.records.export import (
     ESCALATION_HEADER, EXPORT_HEADER, export_escalations, export_screenings, export_to_path, parse_since,
+    timestamp_cell,
 )
 from campaigns.records.models import Escalation, Household, Screening
 
@@ -378,3 +379,14 @@ def test_export_escalation_status_of_a_row_that_joined_its_households_case(sessi
                            created_at=T0, last_raised_at=T0 + timedelta(hours=6), raised_count=2))
     session.commit()
     assert [r["escalation_status"] for r in as_dicts(export_rows(session))] == ["acknowledged", "", "acknowledged", ""]
+
+
+@pytest.mark.parametrize("value, cell", [
+    (datetime(2024, 3, 1, 9, 30, 15, 999_999, tzinfo=timezone.utc), "2024-03-01T09:30:15Z"),
+    (datetime(2024, 3, 1, 9, 30, 15), "2024-03-01T09:30:15Z"),  # naive: UTC, as stored
+    (datetime(2024, 3, 1, 11, 30, tzinfo=timezone(timedelta(hours=2))), "2024-03-01T09:30:00Z"),
+    (datetime(999, 1, 2, 3, 4, 5), datetime(999, 1, 2, 3, 4, 5).strftime("%Y-%m-%dT%H:%M:%SZ")),
+    (None, ""),
+])
+def test_timestamp_cells_are_utc_seconds(value, cell):
+    assert timestamp_cell(value) == cell
