@@ -1,10 +1,13 @@
 """A realistic load: households offered at rising rates through the real dispatcher, until the knee.
 
-One live server (`tests.live`: the Rasa server with the voice channel, its action server and the
-console) on a throwaway PostgreSQL cluster (tests/pg.py, fsync off). The dispatcher runs in this
-process on the real clock, ticking once a second as `screening run` does, and places each call
-through the Twilio carrier into the Twilio emulator, which runs in a child process of its own
-with the residents, so the dispatcher's CPU is this process's and not the emulator's.
+One live server (`tests.live`: the Rasa server with the voice channel, running the custom actions
+in its own process, and the console) on a throwaway PostgreSQL cluster (tests/pg.py, fsync off),
+with one Sanic worker, or with two (`--workers 2`: SCREENING_REDIS_URL set to a throwaway
+redis-server, the lock store; each worker its own copy of the actions). `--workers 1,2` measures
+one, then the other, each with a server and a database of its own, and reports them side by side.
+The dispatcher runs in this process on the real clock, ticking once a second as `screening run`
+does, and places each call through the Twilio carrier into the Twilio emulator, which runs in a
+child process of its own with the residents, so the dispatcher's CPU is this process's and not the emulator's.
 
 Each level is one campaign whose `calls_per_second` is the offered rate, over rate x --seconds
 households (3 members each). A resident picks up after 1-4 s; before each answer the emulator
@@ -15,9 +18,11 @@ as Twilio sends them. Each resident follows one of voice_bench's four whole scre
 A level is clean when answer/gather (TwiML) p99 is under 300 ms, no webhook failed and every
 call ended with the bot's hang-up. The knee is the highest clean rate; the run stops after the
 first level that is not clean. Server CPU per screened household: CPU time (user+system, with
-exited children's) of the server's processes, the PostgreSQL server's processes and this
-process (the dispatcher), over the households screened at that level.
-Usage: python -m bench.load_bench [--rates 1,2,4,6,8,10] [--seconds 60] [--seed 7]   (JSON last line)
+exited children's) of the server's processes (the Rasa server, its workers, the console), the
+Redis server's if any, the PostgreSQL server's processes and this process (the dispatcher), over
+the households screened at that level.
+Usage: python -m bench.load_bench [--rates 1,2,4,6,8,10] [--seconds 60] [--seed 7] [--workers 1,2]
+(JSON last line)
 """
 from __future__ import annotations
 
@@ -119,8 +124,9 @@ def _stat(pid: int) -> list[str]:
 
 
 def tree_cpu(root: int) -> float:
-    """CPU seconds of `root` and its children, living or exited (reaped ones count in cutime)."""
-    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    """CPU seconds of `root` and every process under it (a Rasa server's Sanic workers are its
+    children), living or exited (reaped ones count in their parent's cutime)."""
+    tick, parent, ticks = os.sysconf("SC_CLK_TCK"), {}, {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -128,15 +134,26 @@ def tree_cpu(root: int) -> float:
             fields = _stat(int(entry.name))
         except (OSError, IndexError):
             continue
-        if root in (int(entry.name), int(fields[1])):
-            total += sum(int(f) for f in fields[11:15])
-    return total / tick
+        parent[int(entry.name)], ticks[int(entry.name)] = int(fields[1]), sum(int(f) for f in fields[11:15])
+    under, todo = {root}, [root]
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parent.items():
+        children.setdefault(ppid, []).append(pid)
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in under:
+                under.add(child)
+                todo.append(child)
+    return sum(ticks.get(pid, 0) for pid in under) / tick
 
 
-def cpu_now(server, postgres) -> dict[str, float]:
+def cpu_now(server, postgres, redis=None) -> dict[str, float]:
     postmaster = int((postgres.data_dir / "postmaster.pid").read_text().split()[0])
-    return {"server": tree_cpu(server.proc.pid), "postgres": tree_cpu(postmaster),
-            "dispatcher": sum(os.times()[:2])}
+    found = {"server": tree_cpu(server.proc.pid), "postgres": tree_cpu(postmaster),
+             "dispatcher": sum(os.times()[:2])}
+    if redis is not None:
+        found["redis"] = tree_cpu(redis.proc.pid)
+    return found
 
 
 # --- the levels, in this process -----------------------------------------------------------------
@@ -171,13 +188,14 @@ def open_attempts(engine, campaign_id: str) -> int:
 class Levels:
     """The dispatcher, ticking once a second, and the emulator process it calls into."""
 
-    def __init__(self, server, postgres, engine, emulator: subprocess.Popen, api_url: str):
+    def __init__(self, server, postgres, engine, emulator: subprocess.Popen, api_url: str, redis=None):
         from campaigns.carriers.twilio import TwilioCarrier
         from campaigns.outreach.clock import RealClock
         from campaigns.outreach.dispatcher import Dispatcher
         from tests.campaigns.twilio_helpers import settings_for
 
         self.server, self.postgres, self.engine, self.emulator = server, postgres, engine, emulator
+        self.redis = redis
         clock, settings = RealClock(), settings_for(server, SimpleNamespace(api_url=api_url))
         self.dispatcher = Dispatcher(engine, clock=clock,
                                      carrier=lambda d: TwilioCarrier(d.on_status, clock=clock, settings=settings))
@@ -194,13 +212,14 @@ class Levels:
 
     async def level(self, rate: float, households: int, block: int) -> dict:
         campaign_id = start_level(self.engine, rate, households, f"load{block}", block)
-        before, emulator_before, t0 = cpu_now(self.server, self.postgres), self.report()["cpu_s"], time.monotonic()
+        before, emulator_before = cpu_now(self.server, self.postgres, self.redis), self.report()["cpu_s"]
+        t0 = time.monotonic()
         await self.dispatcher.housekeeping()  # plans the new campaign's round now, not within the minute
         deadline = t0 + households / rate + 600
         while open_attempts(self.engine, campaign_id) and time.monotonic() < deadline:
             await asyncio.sleep(1.0)
         await asyncio.sleep(1.0)  # the last completed callbacks are answered
-        after, wall = cpu_now(self.server, self.postgres), time.monotonic() - t0
+        after, wall = cpu_now(self.server, self.postgres, self.redis), time.monotonic() - t0
         result = await asyncio.to_thread(self.report)
         result.update(rate=rate, households=households, wall_s=wall, screenings=screened(self.engine, campaign_id),
                       cpu_s={role: after[role] - before[role] for role in after},
@@ -223,23 +242,35 @@ class Levels:
             await self.dispatcher.carrier.close()
 
 
-def measure(rates: list[float], seconds: float, seed: int) -> dict:
+def measure(rates: list[float], seconds: float, seed: int, workers: list[int] | None = None) -> dict:
+    """The levels against a server with each number of Sanic workers in `workers`, in turn."""
+    runs = {str(n): measure_workers(rates, seconds, seed, n) for n in workers or [1]}
+    return {"seconds": seconds, "workers": workers or [1], "runs": runs, "load": os.getloadavg()}
+
+
+def measure_workers(rates: list[float], seconds: float, seed: int, workers: int) -> dict:
+    """A server with `workers` Sanic workers (Redis as the lock store past one), its own
+    PostgreSQL cluster, the emulator process, the levels; all stopped after."""
     from campaigns.records.db import get_engine
-    from tests import live, pg
+    from tests import live, pg, redis_server
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         postgres = pg.start_server()
-        emulator = server = None
+        emulator = server = redis = None
         try:
             postgres.create_database("load")
             get_engine(postgres.url("load")).dispose()  # the schema, before the server's processes open it
-            server = live.start(Path(tmp), database_url=postgres.url("load"), startup_seconds=300)
+            env = {"SANIC_WORKERS": str(workers)}
+            if workers > 1:
+                redis = redis_server.start_server()
+                env["SCREENING_REDIS_URL"] = redis.url(1)
+            server = live.start(Path(tmp), database_url=postgres.url("load"), startup_seconds=300, extra_env=env)
             emulator = subprocess.Popen([sys.executable, "-m", "bench.load_bench", "--emulator", "--seed", str(seed)],
                                         cwd=live.ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
             api_url = json.loads(emulator.stdout.readline())["api_url"]
             startup = time.perf_counter() - t0
-            levels = Levels(server, postgres, get_engine(server.database_url), emulator, api_url)
+            levels = Levels(server, postgres, get_engine(server.database_url), emulator, api_url, redis)
             results = asyncio.run(levels.run(rates, seconds))
         finally:
             if emulator is not None:
@@ -247,8 +278,10 @@ def measure(rates: list[float], seconds: float, seed: int) -> dict:
                 emulator.wait(timeout=30)
             if server is not None:
                 live.stop(server)
+            if redis is not None:
+                redis.stop()
             postgres.stop()
-    return {"startup_s": startup, "seconds": seconds, "levels": results}
+    return {"startup_s": startup, "levels": results}
 
 
 # --- figures -------------------------------------------------------------------------------------
@@ -275,20 +308,28 @@ def summary_line(level: dict) -> str:
 
 
 def report(result: dict) -> None:
-    """A line per rate, then the knee, the CPU per household and the calls live at the knee."""
-    levels = result["levels"]
-    print(f"  servers started in {result['startup_s']:.0f} s; {result['seconds']:g} s of offered load per rate")
-    for level in levels:
-        print(f"  {summary_line(level)}")
-    good = [level for level in levels if clean(level)]
-    knee = good[-1] if good else None
-    at = knee or levels[0]
-    rate = knee["rate"] if knee else 0
-    above = "≥ " if knee is levels[-1] else ""  # no rate offered failed: the knee is higher still
-    print(f"  knee: {above}{rate:g} households/s (target ≥ {TARGET_KNEE:g})")
-    print(f"  CPU per household: {cpu_ms_per_household(at):.0f} ms at {at['rate']:g} households/s "
-          f"(target ≤ {TARGET_CPU_MS:.0f})")
-    print(f"  calls live at the knee: {knee['peak'] if knee else 0}", flush=True)
+    """Per number of workers: a line per rate, then the knee, the CPU per household and the
+    calls live at the knee; then the knees side by side."""
+    knees = {}
+    for workers, run in result["runs"].items():
+        levels = run["levels"]
+        print(f"  {workers} Sanic worker(s): server started in {run['startup_s']:.0f} s; "
+              f"{result['seconds']:g} s of offered load per rate")
+        for level in levels:
+            print(f"  {summary_line(level)}")
+        good = [level for level in levels if clean(level)]
+        knee = good[-1] if good else None
+        at = knee or levels[0]
+        rate = knee["rate"] if knee else 0
+        above = "≥ " if knee is levels[-1] else ""  # no rate offered failed: the knee is higher still
+        knees[workers] = f"{above}{rate:g}"
+        print(f"  knee, {workers} worker(s): {above}{rate:g} households/s (target ≥ {TARGET_KNEE:g})")
+        print(f"  CPU per household, {workers} worker(s): {cpu_ms_per_household(at):.0f} ms at {at['rate']:g} "
+              f"households/s (target ≤ {TARGET_CPU_MS:.0f})")
+        print(f"  calls live at the knee, {workers} worker(s): {knee['peak'] if knee else 0}", flush=True)
+    if len(knees) > 1:
+        print("  knees side by side: " + ", ".join(f"{n} worker(s) {k}/s" for n, k in knees.items())
+              + f" (load average at the end {', '.join(f'{x:.2f}' for x in result.get('load', ()))})", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -296,13 +337,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rates", default="1,2,4,6,8,10", help="offered households/s, comma-separated")
     parser.add_argument("--seconds", type=float, default=60.0, help="seconds of offered load per rate")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", default="1", help="Sanic workers of the server, comma-separated to "
+                        "measure each in turn (e.g. 1,2); past one, Redis is the lock store")
     parser.add_argument("--emulator", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.emulator:
         asyncio.run(serve_emulator(args.seed))
         return 0
     rates = sorted({float(rate) for rate in args.rates.split(",")})
-    print(json.dumps(measure(rates, args.seconds, args.seed)))
+    workers = [int(n) for n in args.workers.split(",") if n.strip()]
+    if not workers or min(workers) < 1:
+        parser.error("--workers: numbers of workers, at least 1, comma-separated")
+    print(json.dumps(measure(rates, args.seconds, args.seed, workers)))
     return 0
 
 

@@ -5,8 +5,9 @@ interleaved (bot/demo.py); each configuration runs in its own process pinned to 
 after the other in the same run, so the ratios compare like with like on a shared, noisy machine.
 Engine: importing 1M households (time, peak memory), planning a round for 1M households,
 and the dispatch rate against the configured calls per second, each in its own process.
-Voice: p50/p99 response time of the voice webhooks under 100 concurrent simulated calls
-against the live server (bench/voice_bench.py, in its own process).
+Voice: p50/p99 response time of the voice webhooks and CPU per household under 100 concurrent
+simulated calls against the live server, with one Sanic worker and with two (Redis lock store),
+side by side (bench/voice_bench.py, in its own process; --voice-order picks the servers).
 Edge: a turn's p50 with and without the public channels' edge checks, in one process (bench/edge_bench.py).
 Export: the console's CSV and XLSX exports of 1M screenings through a live console: time, rows/s,
 bytes and peak memory growth, each format in a fresh process (bench/export_bench.py).
@@ -17,11 +18,13 @@ PostgreSQL), the same calls at each level of concurrent calls (bench/workers_ben
 Stores: a turn's p50 and p99 with the in-memory, SQLite and PostgreSQL tracker stores, interleaved in
 one process (bench/store_bench.py).
 Load: households offered at rising rates through the real dispatcher, calls as long as real ones,
-against the live server on PostgreSQL: the knee, CPU per household, calls live at the knee (bench/load_bench.py).
+against the live server on PostgreSQL, with one Sanic worker and then two (Redis lock store): the
+knee, CPU per household, calls live at the knee, for each (bench/load_bench.py; --workers).
 Status: status callbacks' p50/p99 and server CPU, old write path against group commit (bench/status_bench.py).
 Usage: python -m bench.run [--conversations N] [--only conversation|edge|engine|voice|export|web|workers|stores|load|status]
                            [--households N] [--calls N] [--screenings N] [--xlsx-fifth] [--levels 10,25,...]
-                           [--rates 1,2,4,...] [--load-seconds S]
+                           [--rates 1,2,4,...] [--load-seconds S] [--workers 1,2]
+                           [--voice-order inprocess,inprocess2]
 """
 from __future__ import annotations
 
@@ -182,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--levels", default="10,25,50,100,150", help="concurrent calls for the workers benchmark")
     parser.add_argument("--rates", default="1,2,4,6,8,10", help="offered households/s for the load benchmark")
     parser.add_argument("--load-seconds", type=float, default=60, help="seconds of offered load per rate")
+    parser.add_argument("--workers", default="1,2", help="load benchmark: Sanic workers, each in turn")
+    parser.add_argument("--voice-order", default="inprocess,inprocess2", help="voice benchmark: the servers, "
+                        "in order (inprocess, inprocess2, redis1, server, backlog100)")
     parser.add_argument("--xlsx-fifth", action="store_true", help="export benchmark: XLSX of a fifth of the rows")
     args = parser.parse_args(argv)
     if args.child:
@@ -194,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only in (None, "engine"):
         engine(args.households)
     if args.only in (None, "voice"):
-        voice(args.calls)
+        voice(args.calls, args.voice_order)
     if args.only in (None, "export"):
         export(args.screenings, args.xlsx_fifth)
     if args.only in (None, "web"):
@@ -204,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only in (None, "stores"):
         stores()
     if args.only in (None, "load"):
-        load(args.rates, args.load_seconds)
+        load(args.rates, args.load_seconds, args.workers)
     if args.only in (None, "status"):
         status()
     return 0
@@ -254,11 +260,11 @@ def edge() -> None:
     report(engine_child("bench.edge_bench"))
 
 
-def voice(calls: int) -> None:
+def voice(calls: int, order: str) -> None:
     from bench.voice_bench import report
 
-    print(f"\nVoice webhooks ({calls} concurrent simulated calls, live server) ...", flush=True)
-    report(engine_child("bench.voice_bench", "--calls", str(calls)))
+    print(f"\nVoice webhooks ({calls} concurrent simulated calls, live servers: {order}) ...", flush=True)
+    report(engine_child("bench.voice_bench", "--calls", str(calls), "--order", order))
 
 
 
@@ -290,12 +296,12 @@ def stores() -> None:
     report(engine_child("bench.store_bench"))
 
 
-def load(rates: str, seconds: float) -> None:
+def load(rates: str, seconds: float, workers: str) -> None:
     from bench.load_bench import report
 
-    print(f"\nRealistic load: households offered at {rates}/s, {seconds:g} s each, through the dispatcher ...",
-          flush=True)
-    report(engine_child("bench.load_bench", "--rates", rates, "--seconds", str(seconds)))
+    print(f"\nRealistic load: households offered at {rates}/s, {seconds:g} s each, through the dispatcher, "
+          f"Sanic workers {workers} ...", flush=True)
+    report(engine_child("bench.load_bench", "--rates", rates, "--seconds", str(seconds), "--workers", workers))
 
 
 def status() -> None:

@@ -1,11 +1,18 @@
 """The voice webhook under load: 100 concurrent simulated calls against the live server, with the
-custom actions in the Rasa server's process and on an action server, side by side.
+custom actions in the Rasa server's process on one Sanic worker and on two, side by side.
 
-Two live servers (`tests.live`: the real Rasa server with the `voice` channel, each on a SQLite
-file of its own in a temp dir), started together and both up throughout: one runs the actions
-in its own process (bot.serve's default), the other calls an action server over HTTP
-(`--actions server`). The calls go to one, then to the other (`--order`), so both modes see the
-same machine within minutes. For each: 100 households (3 members each) in a campaign whose
+One live server per mode (`tests.live`: the real Rasa server with the `voice` channel, each on a
+SQLite file of its own in a temp dir, or with `--database postgres` on a database of its own in
+one throwaway PostgreSQL cluster, tests/pg.py), started together and all up throughout:
+- `inprocess`: the actions in the Rasa server's process (bot.serve's default), one Sanic worker;
+- `inprocess2`: the same with SCREENING_REDIS_URL set (a throwaway redis-server: the lock store)
+  and two Sanic workers, each with its own copy of the actions (bot.serve's choice on 2 cores);
+- `redis1`: as `inprocess2` with one worker, to tell the lock store's cost from the second worker's;
+- `server`: one worker calling an action server over HTTP (`--actions server`);
+- `backlog100`: as `inprocess`, with Rasa's own listen backlog (SANIC_BACKLOG=100) instead of
+  bot.serve's, to see what the backlog costs.
+The calls go to one, then to the next (`--order`), so every mode sees the same machine within
+minutes. For each: 100 households (3 members each) in a campaign whose
 round is planned into 100 due attempts; each attempt is placed at once, straight through
 the Twilio carrier (`TwilioCarrier.place_call`) into the local Twilio emulator, so all 100
 calls are live together without the dispatcher's pacing or its database work in this
@@ -21,9 +28,13 @@ household, so some report for others too).
 Response time: from sending a webhook request to the end of its response body, timed in
 this process (the emulator's `_request`); answer+gather (the TwiML webhooks, what a caller
 waits on) apart from status callbacks. One warm-up call goes first and is not counted, nor is
-its CPU. CPU: user+system time of every process bot.serve started (the Rasa server, the action
-server if any, the console), during the timed calls, divided by the households screened in them.
-Usage: python -m bench.voice_bench [--calls 100] [--seed 7] [--order inprocess,server]
+its CPU. CPU: user+system time of every process bot.serve started and theirs (the Rasa server
+and its workers, the action server if any, the console) and of the Redis server if any, during
+the timed calls, and of the PostgreSQL cluster with `--database postgres`, divided by the
+households screened in them. Listen overflows: the kernel's
+count of connections dropped because a listening socket's queue was full (every socket on the
+machine, so another program's can show too), during the timed calls.
+Usage: python -m bench.voice_bench [--calls 100] [--seed 7] [--order inprocess,inprocess2] [--database sqlite]
 (prints JSON on its last line)
 """
 from __future__ import annotations
@@ -46,7 +57,12 @@ from sqlmodel import Session, select
 
 TARGET_P99_MS = 300.0
 TARGET_CPU_MS = 150.0  # server CPU per household at 1M households a day on 2 cores (DESIGN.md, Scale)
-MODES = {"inprocess": "actions in the Rasa server", "server": "action server over HTTP"}
+MODES = {"inprocess": "actions in the Rasa server, 1 worker",
+         "inprocess2": "actions in the Rasa server, 2 workers (Redis lock store)",
+         "redis1": "actions in the Rasa server, 1 worker, Redis lock store",
+         "server": "action server over HTTP, 1 worker",
+         "backlog100": "actions in the Rasa server, 1 worker, listen backlog 100 (Rasa's default)"}
+DEFAULT_ORDER = ["inprocess", "inprocess2"]
 SCRIPTS = [  # whole screenings, as a resident answers them by voice or keypad
     ["speech:yes", "dtmf:366#", "speech:no symptoms", "dtmf:2"],
     ["dtmf:1", "speech:thirty eight point two", "speech:a little cough and a sore throat", "speech:yes",
@@ -132,9 +148,10 @@ def residents(contacts: list, seed: int) -> dict:
             for n, c in enumerate(contacts)}
 
 
-async def dial(server, contacts: list, seed: int) -> dict:
+async def dial(server, contacts: list, seed: int, others: dict[str, int] | None = None) -> dict:
     """Place the warm-up call, then every other call at once; wait until all have ended. The
-    server's CPU time is read after the warm-up and after the last call."""
+    server's CPU time (and that of the `others` processes, by role) and the kernel's listen
+    overflows are read after the warm-up and after the last call."""
     from campaigns.carriers.twilio import TwilioCarrier
     from campaigns.outreach.clock import RealClock
     from tests.campaigns.twilio_helpers import settings_for
@@ -152,17 +169,18 @@ async def dial(server, contacts: list, seed: int) -> dict:
             await emulator.wait_calls(timeout=60)
             warm = list(emulator.timings)
             emulator.timings.clear()
-            before = cpu_seconds(server.proc.pid)
+            before, overflows = cpu_seconds(server.proc.pid, others), listen_overflows()
             started = time.perf_counter()
             await asyncio.gather(*(carrier.place_call(c) for c in contacts[1:]))
             await emulator.wait_calls(timeout=110)
             wall = time.perf_counter() - started
             await asyncio.sleep(0.5)  # the last status callbacks' writes are off the event loop
-            after = cpu_seconds(server.proc.pid)
+            after, overflows = cpu_seconds(server.proc.pid, others), listen_overflows() - overflows
         finally:
             await carrier.close()
         timed = [call for call in emulator.calls.values() if call.to != contacts[0].to]
-    return {"emulator": emulator, "calls": timed, "warm": warm, "wall": wall, "cpu": (before, after)}
+    return {"emulator": emulator, "calls": timed, "warm": warm, "wall": wall, "cpu": (before, after),
+            "listen_overflows": overflows}
 
 
 def peak_concurrency(calls: list) -> int:
@@ -190,20 +208,48 @@ def screened(engine, campaign_id: str, warm_up: str = "") -> dict:
             "voice": all(r.channel == "voice" for r in rows)}
 
 
-def cpu_seconds(root_pid: int) -> dict[str, float]:
-    """CPU time (user+system) of the server's processes, by role, from /proc."""
-    tick, found = os.sysconf("SC_CLK_TCK"), {}
+def cpu_seconds(root_pid: int, others: dict[str, int] | None = None) -> dict[str, float]:
+    """CPU time (user+system) of the processes under `root_pid` (its children and theirs: a
+    Rasa server's Sanic workers are its children), by role, and of each `others` process, from /proc."""
+    tick, parent, stats, cmdlines = os.sysconf("SC_CLK_TCK"), {}, {}, {}
     for entry in Path("/proc").iterdir():
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except (OSError, ValueError):
+        if not entry.name.isdigit():
             continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[1]) == root_pid:  # ppid
-            role = "actions" if "run actions" in cmdline else "console" if "campaigns.console" in cmdline else "rasa"
-            found[role] = found.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdlines[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError, IndexError):
+            continue
+        pid = int(entry.name)
+        parent[pid], stats[pid] = int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
+    found: dict[str, float] = {}
+    for pid, seconds in stats.items():
+        role = _role_under(pid, root_pid, parent, cmdlines)
+        if role:
+            found[role] = found.get(role, 0.0) + seconds
+    for role, pid in (others or {}).items():  # and theirs: PostgreSQL's backends are the postmaster's children
+        tree = {pid} | {child for child in stats if _role_under(child, pid, parent, cmdlines)}
+        found[role] = found.get(role, 0.0) + sum(stats.get(one, 0.0) for one in tree)
     return found
+
+
+def _role_under(pid: int, root_pid: int, parent: dict[int, int], cmdlines: dict[int, str]) -> str | None:
+    """actions | console | rasa for a process under `root_pid` (by its top-most ancestor below the
+    root), None for any other."""
+    top, seen = pid, 0
+    while parent.get(top) not in (root_pid, None, 0, 1) and seen < 64:
+        top, seen = parent[top], seen + 1
+    if top == root_pid or parent.get(top) != root_pid:
+        return None
+    cmdline = cmdlines.get(top, "")
+    return "actions" if "run actions" in cmdline else "console" if "campaigns.console" in cmdline else "rasa"
+
+
+def listen_overflows() -> int:
+    """The kernel's count of connections dropped because a listen queue was full (TcpExt
+    ListenOverflows, for every socket in this network namespace)."""
+    lines = [line.split() for line in Path("/proc/net/netstat").read_text().splitlines() if line.startswith("TcpExt:")]
+    return int(dict(zip(lines[0], lines[1])).get("ListenOverflows", 0))
 
 
 def figures(ms: list[float]) -> dict[str, float]:
@@ -227,74 +273,111 @@ def summarize(run: dict, screenings: dict) -> dict:
         "screenings": screenings,
         "cpu_s": cpu,
         "cpu_ms_per_household": 1000 * sum(cpu.values()) / max(1, screenings["timed_households"]),
+        "listen_overflows": run["listen_overflows"],
     }
 
 
-def start_servers(base: Path) -> dict:
-    """One live server per mode, started together; each on a SQLite file of its own."""
+def start_servers(base: Path, order: list[str], postgres=None) -> tuple[dict, object]:
+    """One live server per mode in `order`, started together, each on a SQLite file of its own
+    (or a database of its own on `postgres`), and a Redis server when a mode needs one:
+    ({mode: (server, startup seconds)}, redis or None)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from tests import live
+    from campaigns.records.db import get_engine
+    from tests import live, redis_server
+
+    databases = {mode: None for mode in order}
+    if postgres is not None:
+        for mode in order:
+            postgres.create_database(f"voice_{mode}")
+            databases[mode] = postgres.url(f"voice_{mode}")
+            get_engine(databases[mode]).dispose()  # the schema, before the server's processes open it
+    redis = redis_server.start_server() if {"inprocess2", "redis1"} & set(order) else None
+    environments = {"inprocess": {}, "server": {}, "backlog100": {"SANIC_BACKLOG": "100"},
+                    "inprocess2": {"SCREENING_REDIS_URL": redis.url(1), "SANIC_WORKERS": "2"} if redis else {},
+                    "redis1": {"SCREENING_REDIS_URL": redis.url(2), "SANIC_WORKERS": "1"} if redis else {}}
 
     def start(mode: str):
         (base / mode).mkdir()
         t0 = time.perf_counter()
-        server = live.start(base / mode, actions=mode, startup_seconds=600, log_name=f"serve-{mode}.log")
+        server = live.start(base / mode, actions="server" if mode == "server" else "inprocess",
+                            database_url=databases[mode], extra_env=environments[mode], startup_seconds=600,
+                            log_name=f"serve-{mode}.log")
         return server, time.perf_counter() - t0
 
-    with ThreadPoolExecutor(len(MODES)) as pool:
-        futures = {mode: pool.submit(start, mode) for mode in MODES}
+    with ThreadPoolExecutor(len(order)) as pool:
+        futures = {mode: pool.submit(start, mode) for mode in order}
     servers = {mode: future.result() for mode, future in futures.items() if future.exception() is None}
     failed = [future.exception() for future in futures.values() if future.exception() is not None]
     if failed:
         for server, _ in servers.values():
             live.stop(server)
+        if redis is not None:
+            redis.stop()
         raise failed[0]
-    return servers
+    return servers, redis
 
 
-def measure(calls: int, seed: int, order: list[str]) -> dict:
-    """Start both live servers, run the calls against each in `order`, check the screenings, stop them."""
+def measure(calls: int, seed: int, order: list[str], database: str = "sqlite") -> dict:
+    """Start the live servers, run the calls against each in `order`, check the screenings, stop them."""
     from campaigns.records.db import get_engine
-    from tests import live
+    from tests import live, pg
 
     with tempfile.TemporaryDirectory() as tmp:
-        servers = start_servers(Path(tmp))
+        postgres = pg.start_server() if database == "postgres" else None
+        try:
+            servers, redis = start_servers(Path(tmp), order, postgres)
+        except BaseException:
+            if postgres is not None:
+                postgres.stop()
+            raise
         results = {}
         try:
             for mode in order:
                 server, startup = servers[mode]
                 engine = get_engine(server.database_url)
                 campaign_id, contacts = prepare_contacts(engine, calls + 1)
-                run = asyncio.run(dial(server, contacts, seed))
+                others = {"redis": redis.proc.pid} if mode in ("inprocess2", "redis1") else {}
+                if postgres is not None:
+                    others["postgres"] = int((postgres.data_dir / "postmaster.pid").read_text().split()[0])
+                run = asyncio.run(dial(server, contacts, seed, others))
                 results[mode] = summarize(run, screened(engine, campaign_id, contacts[0].household_id))
                 results[mode]["startup_s"] = startup
         finally:
             for server, _ in servers.values():
                 live.stop(server)
-    return {"order": order, "modes": results}
+            if redis is not None:
+                redis.stop()
+            if postgres is not None:
+                postgres.stop()
+    return {"order": order, "database": database, "modes": results, "load": os.getloadavg()}
 
 
 def report(result: dict) -> None:
-    """Print each mode's figures in the style of bench.run, then both side by side, and PASS or
-    FAIL against the targets."""
-    modes = result["modes"]
-    for mode in result["order"]:
+    """Print each mode's figures in the style of bench.run, then all side by side (ratios to the
+    first mode), and PASS or FAIL against the targets."""
+    modes, order = result["modes"], result["order"]
+    for mode in order:
         print(f"\n  {MODES[mode]} ({mode}):")
         report_mode(modes[mode])
-    if len(modes) < 2:
+    if len(order) < 2:
         return
-    inproc, http = modes["inprocess"], modes["server"]
-    print("\n  side by side (in-process / action server):")
-    for mode in ("inprocess", "server"):
+    first = modes[order[0]]
+    print(f"\n  side by side, on {result.get('database', 'sqlite')} (load average at the end "
+          f"{', '.join(f'{x:.2f}' for x in result.get('load', ()))}):")
+    print(f"  {'mode':12}{'TwiML p50':>10}{'p99':>8}{'status p50':>11}{'p99':>8}{'CPU/household':>14}"
+          f"{'overflows':>10}{'p99 ratio':>10}")
+    for mode in order:
+        run = modes[mode]
+        print(f"  {mode:12}{run['twiml_ms']['p50']:>10.0f}{run['twiml_ms']['p99']:>8.0f}"
+              f"{run['status_ms']['p50']:>11.0f}{run['status_ms']['p99']:>8.0f}"
+              f"{run['cpu_ms_per_household']:>11.0f} ms{run.get('listen_overflows', 0):>10}"
+              f"{run['twiml_ms']['p99'] / first['twiml_ms']['p99']:>10.2f}")
+    for mode in order:
         print(f"  voice p99 {mode}: {modes[mode]['twiml_ms']['p99']:.0f} ms (target < {TARGET_P99_MS:.0f} ms)")
-    for mode in ("inprocess", "server"):
+    for mode in order:
         print(f"  CPU per screened household {mode}: {modes[mode]['cpu_ms_per_household']:.0f} ms "
-              f"(target < {TARGET_CPU_MS:.0f} ms)")
-    print(f"  p99 ratio inprocess/server: {inproc['twiml_ms']['p99'] / http['twiml_ms']['p99']:.2f}")
-    print(f"  p50 ratio inprocess/server: {inproc['twiml_ms']['p50'] / http['twiml_ms']['p50']:.2f}")
-    print(f"  CPU per household ratio inprocess/server: "
-          f"{inproc['cpu_ms_per_household'] / http['cpu_ms_per_household']:.2f}", flush=True)
+              f"(target < {TARGET_CPU_MS:.0f} ms)", flush=True)
 
 
 def report_mode(result: dict) -> None:
@@ -315,7 +398,8 @@ def report_mode(result: dict) -> None:
     print("  server CPU during the calls: " + ", ".join(
         f"{role} {seconds:.1f} s ({seconds / wall:.0%} of a core)" for role, seconds in sorted(cpu.items())))
     print(f"  CPU per screened household: {result['cpu_ms_per_household']:.0f} ms (target < {TARGET_CPU_MS:.0f} ms)")
-    print(f"  warm-up call (not counted): {result['warmup_ms']} ms")
+    print(f"  warm-up call (not counted): {result['warmup_ms']} ms; listen overflows during the calls: "
+          f"{result.get('listen_overflows', 0)}")
     ok = twiml["p99"] < TARGET_P99_MS and not result["errors"] and result["completed"] == result["calls"] \
         and shots["households"] == result["calls"] + 1
     verdict = "PASS" if ok else "FAIL"
@@ -328,10 +412,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--order", type=modes_in_order, default=list(MODES),
-                        help="the modes to measure, in order (default inprocess,server)")
+    parser.add_argument("--order", type=modes_in_order, default=DEFAULT_ORDER,
+                        help=f"the modes to measure, in order, of {', '.join(MODES)} "
+                             f"(default {','.join(DEFAULT_ORDER)})")
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite",
+                        help="each server on a SQLite file of its own (default), or on a database of its own "
+                             "in one throwaway PostgreSQL cluster (its CPU counted with the server's)")
     args = parser.parse_args(argv)
-    print(json.dumps(measure(args.calls, args.seed, args.order)))
+    print(json.dumps(measure(args.calls, args.seed, args.order, args.database)))
     return 0
 
 

@@ -1,9 +1,11 @@
 """Voice webhooks with one Sanic worker against two (Redis lock store), at the same offered load.
 
-Two live servers (`tests.live`: `python -m bot.serve`, the Rasa server with the voice channel and
-its action server), both with SCREENING_REDIS_URL set, one with SANIC_WORKERS=1 and one with
-SANIC_WORKERS=2, each on its own PostgreSQL database (one throwaway server) and Redis database
-(one throwaway redis-server). Both are started first and stay up; each gets one warm-up call.
+Two live servers (`tests.live`: `python -m bot.serve`, the Rasa server with the voice channel,
+running the custom actions in its own process, bot.serve's default: each Sanic worker has its own
+copy of the actions and no action server is started), both with SCREENING_REDIS_URL set, one with
+SANIC_WORKERS=1 and one with SANIC_WORKERS=2, each on its own PostgreSQL database (one throwaway
+server) and Redis database (one throwaway redis-server). Both are started first and stay up; each
+gets one warm-up call.
 
 Then, level by level (10, 25, 50, 100, 150 concurrent calls by default), the same calls go to
 one server and then to the other, so both see the same offered load at nearly the same moment
@@ -12,6 +14,7 @@ once through the Twilio carrier into the local Twilio emulator; each resident pi
 1-4 s, thinks 1-3 s before each answer, and follows one of four whole screenings.
 
 Per level and server: answer+gather (TwiML) p50/p99 as timed by the emulator, webhook errors,
+the server's CPU (user+system of every process bot.serve started and theirs) per completed call,
 and throughput, the TwiML webhooks answered per second of the level's wall time. Figures: the
 throughput ratio (2 workers / 1 worker) at the highest level that both served without an error
 (a failed call ends early and would flatter the throughput), and for each server the highest
@@ -31,7 +34,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from bench.voice_bench import TARGET_P99_MS, _emulator_class, figures, peak_concurrency, residents
+from bench.voice_bench import TARGET_P99_MS, _emulator_class, cpu_seconds, figures, peak_concurrency, residents
 
 WORKERS = (1, 2)
 TARGET_RATIO = 1.5  # two workers on two cores: at least half again the webhooks of one
@@ -83,18 +86,22 @@ async def dial(server, contacts: list, seed: int) -> dict:
         emulator.residents.update(residents(contacts, seed))
         carrier = TwilioCarrier(ignore, clock=RealClock(), settings=settings_for(server, emulator))
         try:
-            started = time.perf_counter()
+            before, started = cpu_seconds(server.proc.pid), time.perf_counter()
             await asyncio.gather(*(carrier.place_call(c) for c in contacts))
             await emulator.wait_calls(timeout=300)
             wall = time.perf_counter() - started
+            await asyncio.sleep(0.5)  # the last status callbacks' writes are off the event loop
+            after = cpu_seconds(server.proc.pid)
         finally:
             await carrier.close()
     twiml = [(ms, code) for kind, ms, code in emulator.timings if kind in ("answer", "gather")]
     errors = sum(code is None or not 200 <= code < 300 for _, _, code in emulator.timings)
     calls = list(emulator.calls.values())
+    completed = sum(c.status == "completed" and c.ended_by == "app" for c in calls)
+    cpu = sum(after.values()) - sum(before.values())
     return {"calls": len(calls), "peak": peak_concurrency(calls), "wall_s": wall, "errors": errors,
-            "completed": sum(c.status == "completed" and c.ended_by == "app" for c in calls),
-            "twiml": len(twiml), "per_s": len(twiml) / wall, **figures([ms for ms, _ in twiml])}
+            "completed": completed, "twiml": len(twiml), "per_s": len(twiml) / wall,
+            "cpu_ms_per_call": 1000 * cpu / max(1, completed), **figures([ms for ms, _ in twiml])}
 
 
 def start_servers(base: Path):
@@ -170,13 +177,13 @@ def report(result: dict) -> None:
     runs, top = result["runs"], compared_level(result)
     print(f"  servers started in {result['startup_s']:.0f} s")
     print(f"  {'calls':>6}{'workers':>8}{'peak live':>10}{'p50 ms':>9}{'p99 ms':>9}{'TwiML/s':>9}{'errors':>8}"
-          f"{'2w/1w':>7}")
+          f"{'CPU/call':>10}{'2w/1w':>7}")
     for level in map(str, result["levels"]):
         for n in map(str, WORKERS):
             run = runs[n][level]
             ratio = f"{run['per_s'] / runs['1'][level]['per_s']:>7.2f}" if n == "2" else ""
             print(f"  {level:>6}{n:>8}{run['peak']:>10}{run['p50']:>9.0f}{run['p99']:>9.0f}"
-                  f"{run['per_s']:>9.1f}{run['errors']:>8}{ratio}")
+                  f"{run['per_s']:>9.1f}{run['errors']:>8}{run.get('cpu_ms_per_call', 0):>7.0f} ms{ratio}")
     one, two = runs["1"][top], runs["2"][top]
     ratio = two["per_s"] / one["per_s"]
     print(f"  throughput at {top} calls, 1 worker: {one['per_s']:.1f} TwiML webhooks/s (target none, the baseline)")

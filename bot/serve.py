@@ -11,7 +11,9 @@ All inherit the environment, so SCREENING_DATABASE_URL reaches the actions and t
 database is brought to the newest schema revision first, once, before they open it.
 Conversations (Rasa's trackers) live in that database too, in Rasa's `events` table, so a
 restarted server carries on where it stopped. With SCREENING_REDIS_URL set, conversations are
-locked in Redis and the Rasa server runs one Sanic worker per core (SANIC_WORKERS overrides).
+locked in Redis and the Rasa server runs one Sanic worker per core (SANIC_WORKERS overrides);
+each worker runs its own copy of the actions. The Rasa server queues up to 4096 connections
+waiting to be accepted (SANIC_BACKLOG overrides; Rasa's own default is 100).
 The Rasa server serves only its channels: Rasa's HTTP API (trackers, events) is not served,
 so nothing on the public port reads or writes a conversation but the channels. An action
 server and the console listen on 127.0.0.1 (SANIC_HOST moves the action server). Ctrl-C stops all.
@@ -38,6 +40,11 @@ MAX_REQUEST_BYTES = 65_536  # any body past this gets 413 before it is read: no 
 # An action server's request is the whole conversation plus the domain (~32 KB): a long call's
 # passes 64 KiB, and under that cap its turns failed. It listens on loopback, for the Rasa server.
 ACTIONS_MAX_REQUEST_BYTES = 16 * 1024 * 1024
+# Connections the Rasa server's listening socket queues before it accepts them (Rasa reads
+# SANIC_BACKLOG; its default is 100, and the kernel caps it at net.core.somaxconn). Past the
+# queue a new connection is dropped and the caller's TCP tries again only after 1 s, so a
+# burst of new connections while the workers are busy with turns would wait seconds, not queue.
+LISTEN_BACKLOG = 4096
 PARTS = ("actions", "rasa", "console")  # in the order they start
 MODES = ("inprocess", "server")  # where the Rasa server runs the custom actions
 
@@ -79,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
         endpoints = Path(tmp) / "endpoints.yml"
         endpoints.write_text(endpoints_text)
         env = environment()
-        envs = {"rasa": {**env, "SANIC_WORKERS": rasa_workers()},
+        envs = {"rasa": {**env, "SANIC_WORKERS": rasa_workers(),
+                         "SANIC_BACKLOG": os.environ.get("SANIC_BACKLOG", str(LISTEN_BACKLOG))},
                 "actions": {**env, "SANIC_REQUEST_MAX_SIZE": str(ACTIONS_MAX_REQUEST_BYTES)}}
         procs = [subprocess.Popen(cmd, cwd=ROOT, env=envs.get(part, env))
                  for part, cmd in commands(model, endpoints, args).items()]

@@ -1,6 +1,7 @@
-"""Two Rasa server replicas (`python -m bot.serve`, each with its own action server) on one
-database and one Redis, as behind a load balancer: a conversation's turns may land on either,
-and two messages for one conversation at the same instant are taken one after the other."""
+"""Two Rasa server replicas (`python -m bot.serve`, each running the actions in its own process;
+`a` with a Sanic worker per core, `b` with one) on one database and one Redis, as behind a load
+balancer: a conversation's turns may land on either, and two messages for one conversation at
+the same instant are taken one after the other."""
 from __future__ import annotations
 
 import asyncio
