@@ -1,5 +1,5 @@
-"""Rasa as this project runs it: Rasa 3.6 with the custom actions in its own process, two fixes
-on the per-turn hot path, and a quieter log.
+"""Rasa as this project runs it: Rasa 3.6 with the custom actions in its own process, fixes on the
+per-turn hot path, and a quieter log.
 
 1. An `action_endpoint` that names an actions module (`actions_module: bot.actions`, the key
    later Rasa versions read for the same thing) runs those actions in the Rasa server's
@@ -14,12 +14,17 @@ on the per-turn hot path, and a quieter log.
    are not checked: that still cost about 1 ms an action.
 3. Every event read back from the tracker store finds its class by walking all subclasses
    of `Event` (about 17% of a turn). Here each type name is looked up once.
+4. Rasa's processor, forms and rule policy deep-copy the events, states and messages they hand
+   to their debug log calls, even when debug logging is off (a few % of a turn). In those
+   modules every copy is such a copy (tests/bot/test_rasa_runtime.py reads their source to be
+   sure); they are made only while debug logging is on.
 
 Usage: python -m bot.rasa_runtime <rasa arguments>   (as `rasa ...`, with the fix applied)
 """
 from __future__ import annotations
 
 import copy
+import importlib
 import logging
 import sys
 from functools import lru_cache
@@ -76,6 +81,30 @@ def _memoized_event_lookup(original):
     return staticmethod(resolve_by_type)
 
 
+# Rasa modules whose every use of `copy` is a deep copy of a value passed to a debug log call.
+LOG_ONLY_COPIES = ("rasa.core.processor", "rasa.core.actions.forms", "rasa.core.policies.rule_policy")
+
+
+def debug_logged() -> bool:
+    """Whether Rasa's structured log keeps debug messages (configure_structlog's filtering
+    logger makes a level below its own a no-op called `_nop`); True when it cannot tell."""
+    import structlog
+
+    debug = getattr(structlog.get_config().get("wrapper_class"), "debug", None)
+    return getattr(debug, "__name__", "") != "_nop"
+
+
+class LogCopies:
+    """The `copy` module for LOG_ONLY_COPIES: a deep copy only when debug messages are kept,
+    else the value itself (the log call drops it unread)."""
+
+    copy = staticmethod(copy.copy)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Optional[dict] = None) -> Any:
+        return copy.deepcopy(value, memo) if debug_logged() else value
+
+
 def actions_module(endpoint: Any) -> Optional[str]:
     """The module an action endpoint runs in-process (`actions_module`), None for an action server."""
     kwargs = getattr(endpoint, "kwargs", None) or {}
@@ -104,7 +133,7 @@ def _in_process_actions(load_agent):
 
 
 def apply() -> None:
-    """Install the in-process actions and both fixes; safe to call more than once."""
+    """Install the in-process actions and the fixes; safe to call more than once."""
     global _applied
     if _applied:
         return
@@ -115,6 +144,8 @@ def apply() -> None:
     mask_phones_in_logs()  # Rasa names senders (phone numbers, for texts) in its own warnings
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = _memoized_event_lookup(Event.resolve_by_type)
+    for name in LOG_ONLY_COPIES:
+        importlib.import_module(name).copy = LogCopies
     # rasa.core.run calls it as `agent.load_agent(...)`: the module's name, looked up each time.
     rasa.core.agent.load_agent = _in_process_actions(rasa.core.agent.load_agent)
     _applied = True

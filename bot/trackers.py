@@ -10,9 +10,15 @@ Another replica's turn adds rows (the count and the highest id change), retentio
 (the count changes), a restart starts with nothing kept, and a save that fails forgets the
 conversation, so the next turn loads it.
 
+On a SQLite file its connections are pooled: SQLAlchemy 1.4 gives such an engine no pool, so
+Rasa's store opened a connection (and set its pragmas) for every read and every write of a turn.
+
 The kept tracker is the one Rasa would load: built by Rasa from the rows, then advanced with each
 saved event as read back from its stored JSON, never with the caller's objects. It is kept
-pickled, so every retrieve hands out a deep copy that Rasa may change freely.
+pickled, so every retrieve hands out a deep copy that Rasa may change freely. The object it was
+pickled from is kept too, for the most recent conversations (`BUILT_TRACKERS`): the next save
+advances it instead of unpickling the kept bytes again (a retrieve, a save: one unpickling a turn,
+not two). Nobody else ever holds it.
 
 A tracker handed out (or saved) here is marked with how many of its events are stored; saving it
 writes only the events after those. A tracker without a current mark (a new conversation, or the
@@ -40,6 +46,8 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 log = logging.getLogger(__name__)
 KEPT_TRACKERS = 4096  # conversations kept; a live call's turns come seconds apart
 KEPT_BYTES = 64 * 2**20  # their pickled trackers, in all (a finished screening is ~12 KB)
+BUILT_TRACKERS = 512  # conversations whose kept tracker is also kept unpickled: more than calls live at once
+BUILT_BYTES = 16 * 2**20  # the pickled size of those, in all (in memory, a few times that)
 MARK = "_stored_events"  # on a tracker handed out: (the kept state it came from, events already stored)
 _states = itertools.count(1)  # numbers every kept state, across all stores of the process
 _NEW_IDS = sa.text("SELECT nextval(pg_get_serial_sequence('events', 'id')) FROM generate_series(1, :n)")
@@ -95,13 +103,36 @@ class KeptSQLTrackerStore(SQLTrackerStore):
                  **kwargs: Any) -> None:
         self._kept: "OrderedDict[str, Kept]" = OrderedDict()
         self._kept_bytes = 0
+        self._built: "OrderedDict[str, tuple[int, DialogueStateTracker, int]]" = OrderedDict()  # state, tracker, bytes
+        self._built_bytes = 0
         self._kept_limits = (int(kept_trackers), int(kept_bytes))
         self._kept_lock = threading.Lock()
         self.kept_reads = self.loads = 0  # retrieves served from memory, and loaded from the rows
+        self.built_advances = 0  # saves that advanced the kept object instead of unpickling
         super().__init__(*args, **kwargs)
+        self._pool_a_sqlite_file()
         events = self.SQLEvent
         self._rows_query = sa.select(sa.func.count(events.id), sa.func.max(events.id),
                                      sa.func.max(events.timestamp)).where(events.sender_id == sa.bindparam("sender"))
+
+    def _pool_a_sqlite_file(self) -> None:
+        """Replace an unpooled engine on a SQLite file by a pooled one, tuned as the channels tune
+        the tracker store's engine (WAL, synchronous=NORMAL on each new connection)."""
+        engine = self.engine
+        database = engine.url.database
+        if engine.dialect.name != "sqlite" or not isinstance(engine.pool, sa.pool.NullPool) \
+                or not database or database == ":memory:" or database.startswith("file:"):
+            return
+        from bot.channels.storage import tune_tracker_engine
+
+        # check_same_thread: a pooled connection may be handed out on another thread than the one
+        # that opened it (one at a time); the project's own engine is made the same way.
+        pooled = sa.create_engine(engine.url, poolclass=sa.pool.QueuePool,
+                                  connect_args={"check_same_thread": False})
+        tune_tracker_engine(pooled)  # before its first connection
+        engine.dispose()
+        self.engine = pooled
+        self.sessionmaker.configure(bind=pooled)
 
     @property
     def domain(self) -> Domain:
@@ -234,7 +265,9 @@ class KeptSQLTrackerStore(SQLTrackerStore):
             rows = _rows_after(kept.rows, new, last_id)
             starts = [row.timestamp for row in new if row.is_session_start]
             if not starts and _all_at_or_after(new, kept.session_start):
-                built = pickle.loads(kept.tracker)
+                built = self._take_built(tracker.sender_id, kept.state)
+                if built is None:
+                    built = pickle.loads(kept.tracker)
                 for event in deserialise_events([json.loads(row.values["data"]) for row in new]):
                     built.update(event)
                 self._store(tracker, rows, built, kept.session_start)
@@ -273,6 +306,7 @@ class KeptSQLTrackerStore(SQLTrackerStore):
                                                  len(built.events), session_start, next(_states)))
         if kept is not None:  # the saved tracker's events are all stored now
             setattr(tracker, MARK, (kept.state, len(tracker.events)))
+            self._keep_built(tracker.sender_id, kept, built)
 
     def _keep(self, sender_id: str, rows: Rows, tracker: DialogueStateTracker) -> Optional[Kept]:
         """Keep a tracker just loaded by Rasa, before anyone changes it."""
@@ -303,6 +337,34 @@ class KeptSQLTrackerStore(SQLTrackerStore):
         gone = self._kept.pop(sender_id, None)
         if gone is not None:
             self._kept_bytes -= len(gone.tracker)
+        self._drop_built(sender_id)
+
+    def _keep_built(self, sender_id: str, kept: Kept, built: DialogueStateTracker) -> None:
+        """Keep the object `kept.tracker` was pickled from, to be advanced by the next save."""
+        size = len(kept.tracker)
+        with self._kept_lock:
+            self._drop_built(sender_id)
+            if size > BUILT_BYTES or self._kept.get(sender_id) is not kept:
+                return
+            self._built[sender_id] = (kept.state, built, size)
+            self._built_bytes += size
+            while len(self._built) > BUILT_TRACKERS or self._built_bytes > BUILT_BYTES:
+                self._drop_built(next(iter(self._built)))
+
+    def _take_built(self, sender_id: str, state: int) -> Optional[DialogueStateTracker]:
+        """The kept object of this state, now the caller's alone; None if it is not kept."""
+        with self._kept_lock:
+            found = self._built.get(sender_id)
+            if found is None or found[0] != state:
+                return None
+            self._drop_built(sender_id)
+            self.built_advances += 1
+            return found[1]
+
+    def _drop_built(self, sender_id: str) -> None:
+        gone = self._built.pop(sender_id, None)
+        if gone is not None:
+            self._built_bytes -= gone[2]
 
     def forget(self, sender_id: str) -> None:
         """Load this conversation from the database next time."""
@@ -313,6 +375,8 @@ class KeptSQLTrackerStore(SQLTrackerStore):
         with self._kept_lock:
             self._kept.clear()
             self._kept_bytes = 0
+            self._built.clear()
+            self._built_bytes = 0
 
     def kept_tracker(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """A copy of the tracker kept for this conversation, if any (for checks)."""

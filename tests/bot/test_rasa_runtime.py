@@ -1,6 +1,11 @@
 """The hot-path fixes must behave exactly like Rasa's own code."""
 from __future__ import annotations
 
+import ast
+import importlib
+import inspect
+import logging
+
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
@@ -64,3 +69,41 @@ def test_apply_twice_changes_nothing():
     before = (RemoteAction._validate_action_result, Event.__dict__["resolve_by_type"])
     rasa_runtime.apply()
     assert (RemoteAction._validate_action_result, Event.__dict__["resolve_by_type"]) == before
+
+
+def _copy_uses_outside_debug_log_calls(source: str) -> list[int]:
+    """Lines where a module uses `copy` other than inside a `structlogger.<level>(...)` call."""
+    tree = ast.parse(source)
+    inside_logs: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "structlogger":
+            inside_logs.update(id(child) for child in ast.walk(node))
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "copy"
+            and id(node) not in inside_logs]
+
+
+@pytest.mark.parametrize("name", rasa_runtime.LOG_ONLY_COPIES)
+def test_modules_given_log_copies_copy_only_what_they_log(name):
+    module = importlib.import_module(name)
+    assert _copy_uses_outside_debug_log_calls(inspect.getsource(module)) == []
+    assert module.copy is rasa_runtime.LogCopies
+
+
+def test_log_copies_are_made_only_while_debug_is_logged():
+    import rasa.core.processor
+
+    value = {"events": [{"event": "slot", "value": [1, 2]}]}
+    rasa_runtime.quiet_rasa()  # warnings and errors, as the in-process bot logs
+    assert not rasa_runtime.debug_logged()
+    assert rasa.core.processor.copy.deepcopy(value) is value
+    rasa_runtime.quiet_rasa(logging.DEBUG)
+    try:
+        assert rasa_runtime.debug_logged()
+        copied = rasa.core.processor.copy.deepcopy(value)
+        assert copied == value and copied is not value and copied["events"][0] is not value["events"][0]
+    finally:
+        rasa_runtime.quiet_rasa()
+    assert not rasa_runtime.debug_logged()
+

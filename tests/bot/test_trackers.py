@@ -20,6 +20,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot.channels.conversation import hang_up
 from bot.endpoints import tracker_store
+from bot import trackers
 from bot.trackers import KeptSQLTrackerStore
 from campaigns.records.conversations import delete_old_conversations
 
@@ -300,3 +301,49 @@ def test_a_call_hung_up_mid_screening_is_closed_once_on_either_replica(db, store
     assert [name for kind, name in rows if kind == "action"].count("action_hang_up") == 1
     _same_as_rasas(first, rasas, sender)
     _same_as_rasas(second, rasas, sender)
+
+
+def test_on_a_sqlite_file_connections_are_pooled_and_tuned(tmp_path):
+    """Rasa's store on a SQLite file has no pool (SQLAlchemy 1.4): a connection, and its pragmas,
+    for every read and write. Ours keeps one, in WAL with synchronous=NORMAL as the channels want."""
+    store = TrackerStore.create(EndpointConfig.from_dict(tracker_store(f"sqlite:///{tmp_path}/pooled.db")),
+                                domain=DOMAIN)
+    try:
+        connections: list[object] = []
+        sa.event.listen(store.engine, "connect", lambda dbapi_connection, _: connections.append(dbapi_connection))
+        for text in ("hello", "37.2", "no"):
+            _run(_turn(store, "pooled", text))
+            _run(store.retrieve("pooled"))
+        assert len(connections) == 1
+        assert _texts(_rows(store, "pooled")) == ["hello", "37.2", "no"]
+        with store.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        assert store.engine.tuned_for_turns
+    finally:
+        store.engine.dispose()
+
+
+def test_a_save_advances_the_kept_tracker_in_memory_and_it_stays_what_rasa_loads(stores):
+    kept, rasas = stores(), stores(rasas_own=True)
+    for text in ("hello", "37.2", "no", "cough"):
+        _run(_turn(kept, "advanced", text))
+    assert kept.built_advances == 4  # every turn's save (after the one creating it), none unpickling
+    handed_out = _run(kept.retrieve("advanced"))
+    handed_out.update(UserUttered("not saved"))  # the caller's copy: the kept object is not it
+    _run(_turn(kept, "advanced", "fine"))
+    assert kept.built_advances == 5
+    _same_as_rasas(kept, rasas, "advanced")
+    assert _texts(_rows(rasas, "advanced")) == ["hello", "37.2", "no", "cough", "fine"]
+
+
+def test_trackers_kept_in_memory_are_bounded_and_one_dropped_is_unpickled(stores, monkeypatch):
+    monkeypatch.setattr(trackers, "BUILT_TRACKERS", 1)
+    kept, rasas = stores(), stores(rasas_own=True)
+    for text in ("a1", "a2", "a3"):
+        _run(_turn(kept, "first", text))
+        _run(_turn(kept, "second", text.replace("a", "b")))  # it takes the one place
+    # Only each conversation's first turn (right after the save creating it) found its own kept.
+    assert kept.built_advances == 2 and len(kept._built) == 1
+    for sender in ("first", "second"):
+        _same_as_rasas(kept, rasas, sender)
