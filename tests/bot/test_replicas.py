@@ -79,6 +79,18 @@ def _turns_whole(events: list[dict]) -> bool:
     return True
 
 
+def assert_each_taken_once_in_order(both: list, database_url: str, sender: str) -> None:
+    """Two messages sent at once ("yes" and "36.6", after "report") were both answered, each
+    stored once, each turn whole, in the order they happened."""
+    assert [status for status, _ in both] == [200, 200], both
+    events = _events(database_url, sender)
+    texts = [e.get("text") for e in events if e["event"] == "user"]
+    assert sorted(texts) == ["36.6", "report", "yes"], texts  # each once: none lost, none doubled
+    assert _turns_whole(events), [(e["event"], e.get("name") or e.get("text")) for e in events]
+    stamps = [e["timestamp"] for e in events]
+    assert stamps == sorted(stamps)  # stored in the order they happened
+
+
 def test_turns_alternating_between_replicas_and_two_at_once_are_each_taken_once_in_order(replicas):
     a, b = replicas
     phone = "+14155550177"
@@ -95,13 +107,7 @@ def test_turns_alternating_between_replicas_and_two_at_once_are_each_taken_once_
     assert _text(a, other, "report")[0] == 200
     with ThreadPoolExecutor(2) as pool:
         both = list(pool.map(lambda pair: _text(pair[0], other, pair[1]), [(a, "yes"), (b, "36.6")]))
-    assert [status for status, _ in both] == [200, 200], both
-    events = _events(a.database_url, other)
-    texts = [e.get("text") for e in events if e["event"] == "user"]
-    assert sorted(texts) == ["36.6", "report", "yes"], texts  # each once: none lost, none doubled
-    assert _turns_whole(events), [(e["event"], e.get("name") or e.get("text")) for e in events]
-    stamps = [e["timestamp"] for e in events]
-    assert stamps == sorted(stamps)  # stored in the order they happened
+    assert_each_taken_once_in_order(both, a.database_url, other)
 
 
 def test_serve_gives_the_rasa_server_a_worker_per_core_with_redis_only(monkeypatch):

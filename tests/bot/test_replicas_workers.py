@@ -17,7 +17,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.serve import LISTEN_BACKLOG
 from tests import live
-from tests.bot.test_replicas import _events, _screenings, _turns_whole
+from tests.bot.test_replicas import _events, _screenings, _turns_whole, assert_each_taken_once_in_order
 from tests.live import ACCOUNT_SID, AUTH_TOKEN, CALLER_ID
 
 INBOUND = "/webhooks/sms/inbound"
@@ -163,10 +163,4 @@ def test_two_messages_at_once_one_to_each_worker_are_each_taken_once_in_order(tw
     finally:
         for connection in pair:
             connection.close()
-    assert [status for status, _ in both] == [200, 200], both
-    events = _events(two_workers.database_url, phone)
-    texts = [e.get("text") for e in events if e["event"] == "user"]
-    assert sorted(texts) == ["36.6", "report", "yes"], texts  # each once: none lost, none doubled
-    assert _turns_whole(events), [(e["event"], e.get("name") or e.get("text")) for e in events]
-    stamps = [e["timestamp"] for e in events]
-    assert stamps == sorted(stamps)
+    assert_each_taken_once_in_order(both, two_workers.database_url, phone)
