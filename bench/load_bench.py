@@ -48,6 +48,7 @@ TARGET_KNEE = 8.0  # households/s with the emulator and residents beside the ser
 TARGET_CPU_MS = 150.0  # two cores carry 1M households a day (12/s)
 WORDS_PER_S, CHARACTERS_PER_S = 2.5, 4.0
 _OPEN = ("due", "claimed", "dialing", "in_progress")
+STALL_S = 120.0  # past the offered period, open calls unchanged this long are taken as lost
 
 
 def spoken_seconds(text: str) -> float:
@@ -215,8 +216,15 @@ class Levels:
         before, emulator_before = cpu_now(self.server, self.postgres, self.redis), self.report()["cpu_s"]
         t0 = time.monotonic()
         await self.dispatcher.housekeeping()  # plans the new campaign's round now, not within the minute
-        deadline = t0 + households / rate + 600
-        while open_attempts(self.engine, campaign_id) and time.monotonic() < deadline:
+        offered_until, stalled = t0 + households / rate, None
+        while (left := open_attempts(self.engine, campaign_id)) and time.monotonic() < offered_until + 600:
+            # Past the offered period, calls still open that have not moved for STALL_S are lost
+            # (dropped or never answered): the level has failed; stop waiting for them.
+            if time.monotonic() > offered_until and stalled and stalled[0] == left:
+                if time.monotonic() - stalled[1] > STALL_S:
+                    break
+            else:
+                stalled = (left, time.monotonic())
             await asyncio.sleep(1.0)
         await asyncio.sleep(1.0)  # the last completed callbacks are answered
         after, wall = cpu_now(self.server, self.postgres, self.redis), time.monotonic() - t0
@@ -270,6 +278,7 @@ def measure_workers(rates: list[float], seconds: float, seed: int, workers: int)
                                         cwd=live.ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
             api_url = json.loads(emulator.stdout.readline())["api_url"]
             startup = time.perf_counter() - t0
+            print(f"  {workers} Sanic worker(s), started in {startup:.0f} s:", file=sys.stderr, flush=True)
             levels = Levels(server, postgres, get_engine(server.database_url), emulator, api_url, redis)
             results = asyncio.run(levels.run(rates, seconds))
         finally:

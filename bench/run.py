@@ -228,10 +228,13 @@ def conversation(conversations: int) -> None:
     report(results)
 
 
-def engine_child(*args: str) -> dict:
-    out = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True)
+def engine_child(*args: str, progress: bool = False) -> dict:
+    """The child's last stdout line, as JSON; with `progress`, its stderr (a line per step) is
+    shown as it goes rather than kept for a failure's message."""
+    out = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                         stderr=None if progress else subprocess.PIPE, text=True)
     if out.returncode != 0:
-        sys.exit(f"{' '.join(args)} failed:\n{out.stderr[-3000:]}")
+        sys.exit(f"{' '.join(args)} failed" + (":\n" + out.stderr[-3000:] if out.stderr else " (its output is above)"))
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -301,7 +304,8 @@ def load(rates: str, seconds: float, workers: str) -> None:
 
     print(f"\nRealistic load: households offered at {rates}/s, {seconds:g} s each, through the dispatcher, "
           f"Sanic workers {workers} ...", flush=True)
-    report(engine_child("bench.load_bench", "--rates", rates, "--seconds", str(seconds), "--workers", workers))
+    report(engine_child("bench.load_bench", "--rates", rates, "--seconds", str(seconds), "--workers", workers,
+                        progress=True))
 
 
 def status() -> None:
