@@ -151,6 +151,27 @@ def test_real_clock_call_at_runs_a_coroutine_job_later():
     assert time.monotonic() - started >= 0.2
 
 
+def test_real_clock_call_at_waits_for_a_wall_clock_running_behind_the_loops():
+    """A wall clock slower than the loop's monotonic one (here 20% slower, as an NTP slew is but
+    far more): the job still runs only once the wall clock reads its time."""
+    class SlowWall(RealClock):
+        start_wall, start = datetime.now(timezone.utc), time.monotonic()
+
+        def now(self) -> datetime:
+            return self.start_wall + timedelta(seconds=0.8 * (time.monotonic() - self.start))
+
+    clock, ran = SlowWall(), []
+
+    async def scenario() -> datetime:
+        when = clock.now() + timedelta(seconds=0.2)
+        clock.call_at(when, lambda: ran.append(clock.now()))
+        await asyncio.sleep(0.4)
+        return when
+
+    when = run(scenario())
+    assert len(ran) == 1 and ran[0] >= when
+
+
 def test_real_clock_call_at_in_the_past_runs_sync_job_at_once():
     clock = RealClock()
     ran = []
