@@ -258,6 +258,9 @@ class Attempt(SQLModel, table=True):
         sa.UniqueConstraint("campaign_id", "household_id", "day", "round_no", "try_no", name="uq_attempt"),
         sa.Index("ix_attempts_status_due", "status", "due_at"),
         sa.Index("ix_attempts_household", "household_id", "campaign_id", "day"),
+        # What the dispatcher asks each tick (lines held, the next due, the claims), without
+        # walking every attempt of the campaign.
+        sa.Index("ix_attempts_campaign_status", "campaign_id", "status", "due_at"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
