@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 from datetime import datetime, timezone
 
 import pytest
@@ -136,3 +138,13 @@ def test_main_usage_returns_code_without_traceback(argv, code, stream, text, cap
     captured = capsys.readouterr()
     assert text in getattr(captured, stream)
     assert "Traceback" not in captured.err
+
+
+def test_numpy_and_scipy_special_are_loaded_before_the_commands_modules():
+    """skops, which loads a dry run's intent classifier, looks for each numpy and scipy function it
+    trusts through the loaded modules in load order; loaded first, each is found among the first."""
+    code = ("import sys, campaigns.cli; names = list(sys.modules); "
+            "print(names.index('numpy'), names.index('scipy.special'), names.index('sqlalchemy'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    numpy_at, scipy_at, sqlalchemy_at = map(int, done.stdout.split())
+    assert max(numpy_at, scipy_at) < sqlalchemy_at, done.stdout
