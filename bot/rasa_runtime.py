@@ -18,6 +18,11 @@ per-turn hot path, and a quieter log.
    to their debug log calls, even when debug logging is off (a few % of a turn). In those
    modules every copy is such a copy (tests/bot/test_rasa_runtime.py reads their source to be
    sure); they are made only while debug logging is on.
+5. Every tracker Rasa makes (about six a turn: copies for actions, replays for forms and rules)
+   copies every slot with `copy.copy`, which goes through the pickle protocol. Here a slot is
+   copied as that protocol copies it (a new object of its class sharing its attributes' values),
+   directly: about 4 times faster, a few % of a turn. A slot class that changes how it is
+   pickled is copied the general way.
 
 Usage: python -m bot.rasa_runtime <rasa arguments>   (as `rasa ...`, with the fix applied)
 """
@@ -105,6 +110,26 @@ class LogCopies:
         return copy.deepcopy(value, memo) if debug_logged() else value
 
 
+@lru_cache(maxsize=None)
+def _pickles_plainly(cls: type) -> bool:
+    """Whether the pickle protocol copies `cls`'s objects as plain objects: a new object of the class
+    given the same attribute dict (nothing overrides the protocol, no slot holds attributes)."""
+    overrides = ("__reduce_ex__", "__reduce__", "__getstate__", "__setstate__", "__getnewargs__",
+                 "__getnewargs_ex__")
+    return (not any(name in vars(klass) for klass in cls.__mro__[:-1] for name in overrides)
+            and not any(vars(klass).get("__slots__") for klass in cls.__mro__))
+
+
+def _copy_slot(slot: Any) -> Any:
+    """copy.copy(slot) as the pickle protocol makes it, without going through the protocol."""
+    cls = type(slot)
+    if not _pickles_plainly(cls):
+        return copy._reconstruct(slot, None, *slot.__reduce_ex__(4))  # what copy.copy does
+    new = cls.__new__(cls)
+    new.__dict__.update(slot.__dict__)
+    return new
+
+
 def actions_module(endpoint: Any) -> Optional[str]:
     """The module an action endpoint runs in-process (`actions_module`), None for an action server."""
     kwargs = getattr(endpoint, "kwargs", None) or {}
@@ -140,10 +165,12 @@ def apply() -> None:
     import rasa.core.agent
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.events import Event
+    from rasa.shared.core.slots import Slot
 
     mask_phones_in_logs()  # Rasa names senders (phone numbers, for texts) in its own warnings
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = _memoized_event_lookup(Event.resolve_by_type)
+    Slot.__copy__ = _copy_slot
     for name in LOG_ONLY_COPIES:
         importlib.import_module(name).copy = LogCopies
     # rasa.core.run calls it as `agent.load_agent(...)`: the module's name, looked up each time.

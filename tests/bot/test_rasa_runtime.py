@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import copy
 import importlib
 import inspect
 import logging
@@ -9,7 +10,10 @@ import logging
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SlotSet, UserUttered
+from rasa.shared.core.slots import AnySlot, CategoricalSlot, Slot, TextSlot
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
 from bot import rasa_runtime
@@ -107,3 +111,39 @@ def test_log_copies_are_made_only_while_debug_is_logged():
         rasa_runtime.quiet_rasa()
     assert not rasa_runtime.debug_logged()
 
+
+
+def _pickle_protocol_copy(value):
+    """copy.copy as Python makes it without a __copy__ method: through __reduce_ex__."""
+    return copy._reconstruct(value, None, *value.__reduce_ex__(4))
+
+
+def test_slots_are_copied_as_the_pickle_protocol_copies_them():
+    rasa_runtime.apply()
+    assert Slot.__copy__ is rasa_runtime._copy_slot
+    domain = Domain.load("domain.yml")
+    tracker = DialogueStateTracker("someone", domain.slots)
+    tracker.update(SlotSet("household_members", ["Ana", "Bo"]), domain)
+    assert tracker.slots["household_members"].value == ["Ana", "Bo"]
+    assert {type(slot) for slot in tracker.slots.values()} >= {TextSlot, CategoricalSlot, AnySlot}
+    for slot in [*domain.slots, *tracker.slots.values()]:
+        copied, reference = copy.copy(slot), _pickle_protocol_copy(slot)
+        assert copied is not slot and type(copied) is type(reference)
+        assert copied.__dict__ == reference.__dict__
+        assert all(copied.__dict__[name] is value for name, value in slot.__dict__.items())  # shallow
+        copied.value = "changed"
+        assert slot.value != "changed"
+
+
+class _KeepsOnlyItsName(TextSlot):
+    """A slot class that changes what is copied: copied the general way."""
+
+    def __getstate__(self):
+        return {"name": self.name, "_value": None}
+
+
+def test_a_slot_class_that_changes_its_pickling_is_copied_the_general_way():
+    rasa_runtime.apply()
+    slot = _KeepsOnlyItsName("note", mappings=[])
+    slot.value = "kept?"
+    assert copy.copy(slot).__dict__ == {"name": "note", "_value": None} == _pickle_protocol_copy(slot).__dict__
