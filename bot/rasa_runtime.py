@@ -23,6 +23,8 @@ per-turn hot path, and a quieter log.
    copied as that protocol copies it (a new object of its class sharing its attributes' values),
    directly: about 4 times faster, a few % of a turn. A slot class that changes how it is
    pickled is copied the general way.
+6. Every message asks whether the domain is empty, which builds an empty domain to compare with
+   (45 µs). Here the empty domain is built once.
 
 Usage: python -m bot.rasa_runtime <rasa arguments>   (as `rasa ...`, with the fix applied)
 """
@@ -130,6 +132,18 @@ def _copy_slot(slot: Any) -> Any:
     return new
 
 
+@lru_cache(maxsize=1)
+def _empty_domain_dict() -> dict:
+    from rasa.shared.core.domain import Domain
+
+    return Domain.empty().as_dict()
+
+
+def _domain_is_empty(self) -> bool:
+    """Domain.is_empty, comparing with an empty domain built once."""
+    return self.as_dict() == _empty_domain_dict()
+
+
 def actions_module(endpoint: Any) -> Optional[str]:
     """The module an action endpoint runs in-process (`actions_module`), None for an action server."""
     kwargs = getattr(endpoint, "kwargs", None) or {}
@@ -164,6 +178,7 @@ def apply() -> None:
         return
     import rasa.core.agent
     from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import Event
     from rasa.shared.core.slots import Slot
 
@@ -171,6 +186,7 @@ def apply() -> None:
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = _memoized_event_lookup(Event.resolve_by_type)
     Slot.__copy__ = _copy_slot
+    Domain.is_empty = _domain_is_empty
     for name in LOG_ONLY_COPIES:
         importlib.import_module(name).copy = LogCopies
     # rasa.core.run calls it as `agent.load_agent(...)`: the module's name, looked up each time.

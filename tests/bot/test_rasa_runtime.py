@@ -147,3 +147,12 @@ def test_a_slot_class_that_changes_its_pickling_is_copied_the_general_way():
     slot = _KeepsOnlyItsName("note", mappings=[])
     slot.value = "kept?"
     assert copy.copy(slot).__dict__ == {"name": "note", "_value": None} == _pickle_protocol_copy(slot).__dict__
+
+
+def test_the_domain_is_empty_exactly_when_rasa_says_so():
+    rasa_runtime.apply()
+    assert Domain.is_empty is rasa_runtime._domain_is_empty
+    assert Domain.from_dict({}).is_empty() and Domain.empty().is_empty()
+    assert not Domain.load("domain.yml").is_empty()
+    assert not Domain.from_dict({"intents": ["greet"]}).is_empty()
+    assert not Domain.from_dict({"responses": {"utter_hi": [{"text": "hi"}]}}).is_empty()
