@@ -6,9 +6,11 @@ A handler takes the parsed arguments and returns the exit code:
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
-from typing import Optional
+from contextlib import contextmanager
+from typing import Any, Iterator, Optional
 
 import sqlalchemy as sa
 from pydantic import ValidationError
@@ -48,6 +50,24 @@ BOT_ADAPTER = "bot.inprocess:adapter"  # a function returning an object with `as
 def load_bot():
     module, name = BOT_ADAPTER.split(":")
     return getattr(importlib.import_module(module), name)()
+
+
+@contextmanager
+def bot_for_the_command() -> Iterator[Any]:
+    """The bot, for as long as the command runs. Loading it (Rasa, TensorFlow, the model) leaves about
+    half a million objects, which each full garbage collection would walk again (0.2 s each): it is
+    loaded with the collector off, and what is then in memory is frozen, left out of collections,
+    until the command ends. The demo's dry run takes about 2 s less."""
+    gc.disable()
+    try:
+        bot = load_bot()
+    finally:
+        gc.enable()
+    gc.freeze()
+    try:
+        yield bot
+    finally:
+        gc.unfreeze()
 
 
 def db_reason(exc: Exception) -> str:

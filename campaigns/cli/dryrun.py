@@ -17,7 +17,7 @@ from campaigns.outreach import dryrun
 from campaigns.records import export
 from campaigns.records.db import get_engine
 from campaigns.outreach.campaign_file import CampaignFileError, load_campaign
-from campaigns.cli.common import Subparsers, engine_for, fail, load_bot, plural
+from campaigns.cli.common import Subparsers, bot_for_the_command, engine_for, fail, plural
 from campaigns.household_lists.importer import HouseholdFileError, import_households
 from campaigns.settings import get_settings
 from campaigns.carriers.residents import PopulationError
@@ -79,12 +79,12 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
     if report.rejected:
         print(f"{plural(report.rejected, 'population row')} rejected, see {args.out / 'population.rejects.csv'}")
-    bot = load_bot()
     # Each escalation is counted in the summary and written to escalations.csv, not logged.
     logging.getLogger("campaigns.records.escalations").setLevel(logging.ERROR)
     try:
-        summary, _ = asyncio.run(dryrun.run(db, spec=spec, source=str(args.file), residents=residents, bot=bot,
-                                            progress=not args.quiet))
+        with bot_for_the_command() as bot:
+            summary, _ = asyncio.run(dryrun.run(db, spec=spec, source=str(args.file), residents=residents,
+                                                bot=bot, progress=not args.quiet))
     except dryrun.lifecycle.CampaignError as exc:
         return fail(str(exc))
     with Session(db) as session:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from campaigns.cli import dryrun as dry_run_command
+from campaigns.cli import common
 from campaigns.cli import main
 from campaigns.outreach.campaign_file import CampaignSpec, load_campaign
 from campaigns.records.db import get_engine
@@ -62,7 +62,7 @@ def population_for(spec: CampaignSpec, folder: Path) -> tuple[Path, int]:
 def command(screening_bot, tmp_path, monkeypatch):
     """The dry-run command with the session's bot; the database URL it sets for the actions is
     put back afterwards, and its cached engine is closed."""
-    monkeypatch.setattr(dry_run_command, "load_bot", lambda: screening_bot)
+    monkeypatch.setattr(common, "load_bot", lambda: screening_bot)
     monkeypatch.setenv("SCREENING_DATABASE_URL", f"sqlite:///{tmp_path}/unused.db")
     yield
     get_engine(f"sqlite:///{tmp_path / 'out' / 'screening.db'}").dispose()

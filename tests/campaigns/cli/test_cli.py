@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -10,7 +11,7 @@ import pytest
 from sqlmodel import Session
 
 from campaigns import settings
-from campaigns.cli import main
+from campaigns.cli import common, main
 from campaigns.records.export import EXPORT_HEADER
 from campaigns.records.models import Household, Screening
 
@@ -148,3 +149,29 @@ def test_numpy_and_scipy_special_are_loaded_before_the_commands_modules():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     numpy_at, scipy_at, sqlalchemy_at = map(int, done.stdout.split())
     assert max(numpy_at, scipy_at) < sqlalchemy_at, done.stdout
+
+
+def test_the_bot_loads_with_the_collector_off_and_what_is_loaded_stays_frozen_while_the_command_runs(
+        monkeypatch):
+    collecting = []
+
+    def load():
+        collecting.append(gc.isenabled())
+        return "the bot"
+
+    monkeypatch.setattr(common, "load_bot", load)
+    with common.bot_for_the_command() as bot:
+        assert (bot, collecting, gc.isenabled()) == ("the bot", [False], True)
+        assert gc.get_freeze_count() > 1000
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_bot_that_fails_to_load_leaves_the_collector_on_and_nothing_frozen(monkeypatch):
+    def load():
+        raise RuntimeError("no model")
+
+    monkeypatch.setattr(common, "load_bot", load)
+    with pytest.raises(RuntimeError, match="no model"):
+        with common.bot_for_the_command():
+            pass
+    assert gc.isenabled() and gc.get_freeze_count() == 0
