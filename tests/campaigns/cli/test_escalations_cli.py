@@ -14,6 +14,7 @@ from campaigns.cli import main
 from campaigns.outreach import alerts
 from campaigns.records.db import get_engine
 from campaigns.records.escalations import raise_escalation
+from campaigns.records.migrations import runner
 from campaigns.records.models import Escalation, EscalationKind, Household, Notification
 from campaigns.settings import get_settings
 from tests.campaigns.engine_helpers import utc
@@ -39,7 +40,7 @@ OUTPUT = ["The database was made before migrations: brought it to the baseline."
           "Merged 8 open duplicate escalations into 3 cases; each is resolved and points at its case (merged_into).",
           "Wrote the people of 1 older case in words.",
           "Created the index uq_escalations_open_case.",
-          "Upgraded it from revision 0001 (baseline) to 0003_help_requests (help_requests), the newest."]
+          f"Upgraded it from revision 0001 (baseline) to {runner.describe(runner.head())}, the newest."]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
