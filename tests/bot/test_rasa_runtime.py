@@ -11,9 +11,9 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, ConversationPaused, Event, SlotSet, UserUttered
 from rasa.shared.core.slots import AnySlot, CategoricalSlot, Slot, TextSlot
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.shared.utils.common import all_subclasses
 
 from bot import rasa_runtime
@@ -156,3 +156,57 @@ def test_the_domain_is_empty_exactly_when_rasa_says_so():
     assert not Domain.load("domain.yml").is_empty()
     assert not Domain.from_dict({"intents": ["greet"]}).is_empty()
     assert not Domain.from_dict({"responses": {"utter_hi": [{"text": "hi"}]}}).is_empty()
+
+
+def _tracker_state(tracker) -> dict:
+    """Everything a tracker holds, comparable."""
+    return {**{name: value for name, value in vars(tracker).items() if name not in ("events", "slots")},
+            "events": [id(event) for event in tracker.events], "maxlen": tracker.events.maxlen,
+            "slots": {name: (type(slot), vars(slot)) for name, slot in tracker.slots.items()},
+            "current": tracker.current_state(EventVerbosity.ALL)}
+
+
+@pytest.fixture
+def copies_made_both_ways(monkeypatch):
+    """Each tracker copy Rasa makes is made both ways, ours and Rasa's replay, and compared."""
+    rasa_runtime.apply()
+    compared = []
+
+    def both_ways(tracker):
+        ours, replayed = rasa_runtime._copy_tracker(tracker), rasa_runtime._replayed_copy(tracker)
+        assert _tracker_state(ours) == _tracker_state(replayed)
+        assert ours.slots.keys() == tracker.slots.keys()
+        assert all(ours.slots[name] is not slot for name, slot in tracker.slots.items())
+        compared.append(len(tracker.events))
+        return ours
+
+    monkeypatch.setattr(DialogueStateTracker, "copy", both_ways)
+    return compared
+
+
+def test_a_tracker_copy_equals_rasas_replay_through_whole_conversations(resident, copies_made_both_ways):
+    resident().talk("hi", "yes", "45", "51", "no symptoms", "no")  # an implausible answer, asked again
+    resident().talk("hi", "yes", "36.5", "no", "yes", "two", "38.4", "a cough", "37", "none")  # others
+    resident().talk("hi", "yes", "I need medicine", "36.7", "no", "no")  # a request in the middle
+    resident().talk("hi", "yes", "38.5", "stop calling me")  # opted out half-way
+    resident().talk("hi", "no, call me tomorrow at 9")
+    resident("chat:web-copies", channel="chat").talk("你好", "是的", "三十八度六", "咳嗽和嗓子疼", "没有")
+    assert len(copies_made_both_ways) > 60 and max(copies_made_both_ways) > 40
+
+
+def test_a_tracker_copy_is_its_own(resident):
+    rasa_runtime.apply()
+    assert DialogueStateTracker.copy is rasa_runtime._copy_tracker
+    domain = Domain.load("domain.yml")
+    tracker = DialogueStateTracker.from_events("someone", [SlotSet("household_members", ["Ana"])], domain.slots)
+    tracker.model_id = "a model"
+    copied = tracker.copy()
+    copied.update(SlotSet("household_members", ["Bo"]), domain)
+    copied.update(ActiveLoop("screening_form"), domain)
+    copied.update(ActionExecuted("utter_greet"), domain)
+    assert tracker.slots["household_members"].value == ["Ana"] and len(tracker.events) == 1
+    assert tracker.active_loop is None and tracker.latest_action == {}
+    assert (copied.model_id, tracker.model_id) == (None, "a model")
+    tracker.update(ConversationPaused(), domain)
+    assert tracker.copy().is_paused() and _tracker_state(tracker.copy()) == _tracker_state(
+        rasa_runtime._replayed_copy(tracker))
