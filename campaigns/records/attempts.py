@@ -28,6 +28,25 @@ UNSUCCESSFUL = (AttemptStatus.busy.value, AttemptStatus.no_answer.value, Attempt
                 AttemptStatus.failed.value, AttemptStatus.interrupted.value, AttemptStatus.dropped.value)
 
 
+# What a dispatcher asks on every claim, built once with parameters: building such a statement took
+# 0.1-0.2 ms, several times what SQLite took to run it.
+_A = Attempt.__table__.c
+_LINES_HELD = sa.select(sa.func.count()).where(
+    _A.campaign_id == sa.bindparam("campaign_id"), _A.status.in_(ACTIVE),
+    sa.or_(_A.status == AttemptStatus.claimed.value, _A.channel == "voice"))
+_DUE = (sa.select(_A.id)
+        .where(_A.status == AttemptStatus.due.value, _A.campaign_id == sa.bindparam("campaign_id"),
+               _A.due_at <= sa.bindparam("now"))
+        .order_by(_A.due_at, _A.id).limit(sa.bindparam("limit")))
+_DUE_LOCKED = _DUE.with_for_update(skip_locked=True)
+_CLAIM = (sa.update(Attempt.__table__)
+          .where(_A.id.in_(sa.bindparam("ids", expanding=True)), _A.status == AttemptStatus.due.value)
+          .values(status=AttemptStatus.claimed.value, worker=sa.bindparam("by"), claim_token=sa.bindparam("token"),
+                  claimed_at=sa.bindparam("at")))
+_CLAIMED = (select(Attempt, Household).join(Household, Household.id == Attempt.household_id)
+            .where(Attempt.claim_token == sa.bindparam("token")).order_by(Attempt.due_at, Attempt.id))
+
+
 def rank(status: str) -> int:
     return _RANK.get(status, FINAL_RANK)
 
@@ -37,36 +56,22 @@ def claim_due(session: Session, *, campaign_id: str, now: datetime, limit: int,
     """Take up to `limit` due attempts of a campaign, oldest due first, for this worker."""
     if limit <= 0:
         return []
-    table = Attempt.__table__.c
     token = uuid.uuid4().hex
-    due = (sa.select(table.id)
-           .where(table.status == AttemptStatus.due.value, table.campaign_id == campaign_id, table.due_at <= now)
-           .order_by(table.due_at, table.id).limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
+    due = _DUE_LOCKED if session.get_bind().dialect.name == "postgresql" else _DUE
     # Two statements, not UPDATE ... WHERE id IN (SELECT ... LIMIT n): PostgreSQL may run such a
     # locking subquery again for each row it updates, and each run then finds further due rows.
-    ids = list(session.execute(due).scalars())
+    ids = list(session.execute(due, {"campaign_id": campaign_id, "now": now, "limit": limit}).scalars())
     if not ids:
         return []
-    session.execute(
-        sa.update(Attempt.__table__)
-        .where(table.id.in_(ids), table.status == AttemptStatus.due.value)
-        .values(status=AttemptStatus.claimed.value, worker=worker, claim_token=token, claimed_at=now),
-        execution_options={"synchronize_session": False},
-    )
-    rows = session.exec(select(Attempt, Household).join(Household, Household.id == Attempt.household_id)
-                        .where(Attempt.claim_token == token).order_by(Attempt.due_at, Attempt.id))
-    return list(rows.all())
+    session.execute(_CLAIM, {"ids": ids, "by": worker, "token": token, "at": now},
+                    execution_options={"synchronize_session": False})
+    return list(session.exec(_CLAIMED, params={"token": token}).all())
 
 
 def count_active(session: Session, *, campaign_id: str) -> int:
     """Attempts claimed, ringing or in a call: what counts against max concurrent calls.
     A text conversation waiting hours for a reply holds no line, so it does not count."""
-    table = Attempt.__table__.c
-    holds_line = sa.or_(table.status == AttemptStatus.claimed.value, table.channel == "voice")
-    query = sa.select(sa.func.count()).where(table.campaign_id == campaign_id, table.status.in_(ACTIVE), holds_line)
-    return session.execute(query).scalar_one()
+    return session.execute(_LINES_HELD, {"campaign_id": campaign_id}).scalar_one()
 
 
 def set_status(session: Session, *, attempt: Attempt, status: str, at: datetime,
